@@ -102,7 +102,11 @@ class TriageEngine:
         values = [(rule, self._rule_value(rule, known)) for rule in self.rules]
         winner = next(rule for rule, value in values if value is True)
         route = self._route_of(winner)
-        fired = [rule for rule, value in values if value is True and self._route_of(rule) == route]
+        # Later rules that hold and give the same route add their reasons; the catch-all
+        # ("true") adds nothing but contradiction.
+        fired = [winner] + [rule for rule, value in values
+                            if value is True and rule is not winner and rule.when.names
+                            and self._route_of(rule) == route]
         return Assessment(
             route=route,
             rules=tuple(r.id for r in fired),
@@ -131,7 +135,8 @@ class TriageEngine:
         facts = self.normalise(facts)
         relevant = set(self.relevant_facts(facts))
         for question in self.questions:
-            if self._applies(question, facts) is True and relevant.intersection(question.facts):
+            # A question whose condition is not known yet still applies (it may be needed).
+            if self._applies(question, facts) is not False and relevant.intersection(question.facts):
                 return question
         return None
 

@@ -45,8 +45,9 @@ class Expression:
 
     def _names(self, node: ast.AST) -> set[str]:
         self._check(node)
-        found = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-        return found - set(_CONSTANT_NAMES) - {"measured"}
+        called = {id(n.func) for n in ast.walk(node) if isinstance(n, ast.Call)}
+        found = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and id(n) not in called}
+        return found - set(_CONSTANT_NAMES)
 
     def _check(self, node: ast.AST) -> None:
         allowed = (

@@ -1,0 +1,54 @@
+# Fever triage assistant. `make run` to start it, `make test` to test it.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+RASA := $(BIN)/rasa
+INSTALLED := $(VENV)/.installed
+export PYTHONPATH := $(CURDIR)
+# Rasa's SQLAlchemy 1.4 warns about 2.0 on every start; the pin is deliberate.
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: help install run shell train validate test test-unit test-conversations bench lock clean
+
+help:
+	@echo "make run       start the assistant (first run installs and trains)"
+	@echo "make shell     chat with the running assistant in this terminal"
+	@echo "make test      validate the data, train if needed, run every test"
+	@echo "make train     train the model (skipped when data and config are unchanged)"
+	@echo "make validate  check the training data and domain"
+
+install: $(INSTALLED)
+
+$(INSTALLED): requirements.in requirements.lock
+	@PYTHON310=$$(scripts/find-python310) || exit 1; \
+	  [ -x $(PY) ] || $$PYTHON310 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.in -c requirements.lock
+	@touch $@
+
+# Rasa fingerprints config, domain and data: an unchanged project is not retrained.
+train: $(INSTALLED)
+	$(RASA) train --domain domain --out models --quiet $(if $(FORCE),--force,)
+
+validate: $(INSTALLED)
+	$(RASA) data validate --domain domain --fail-on-warnings --quiet
+
+run: train
+	$(PY) -m bot.cli run
+
+shell: $(INSTALLED)
+	@$(PY) -m bot.cli chat
+
+test: validate train
+	$(PY) -m pytest tests
+
+test-unit: $(INSTALLED)
+	$(PY) -m pytest tests --ignore=tests/conversation
+
+lock: $(INSTALLED)
+	@{ head -2 requirements.lock; $(BIN)/pip freeze --exclude-editable | grep -v '^pkg_resources'; } > requirements.lock.new
+	@mv requirements.lock.new requirements.lock
+
+clean:
+	rm -rf models .pytest_cache .hypothesis

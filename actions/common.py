@@ -1,0 +1,42 @@
+"""What every action needs: the protocol engine, settings, and facts from slots."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from bot.settings import Settings
+from bot.storage import Database
+from bot.texts import message
+from bot.triage import TriageEngine, load_engine
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@lru_cache(maxsize=1)
+def engine() -> TriageEngine:
+    config = settings()
+    return load_engine(config.protocol_path, strict_mode=config.strict_mode or None)
+
+
+@lru_cache(maxsize=1)
+def database() -> Database:
+    db = Database(settings().database_url)
+    db.migrate()
+    return db
+
+
+def known_facts(tracker: Tracker) -> dict[str, Any]:
+    """The protocol facts collected so far in this conversation."""
+    return engine().normalise({name: tracker.get_slot(name) for name in engine().fact_types})
+
+
+def utter(dispatcher, tracker: Tracker, key: str, **values: Any) -> None:
+    """Send the text `key` from bot/texts in the conversation's language."""
+    language = tracker.get_slot("language") or "en"
+    dispatcher.utter_message(**message(key, language, emergency_number=settings().emergency_number,
+                                       **values))

@@ -1,0 +1,83 @@
+"""The triage form: reads each answer and asks the protocol's next question."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import engine, known_facts, utter
+from bot.dialogue.answers import read_answer
+
+REQUESTED_SLOT = "requested_slot"
+
+
+class ValidateTriageForm(Action):
+    """Runs after every message while the form is active (and when it starts).
+
+    Sets the facts the message gave, then requests the first fact of the next
+    question, or None, which ends the form, once the route is fixed.
+    """
+
+    def name(self) -> Text:
+        return "validate_triage_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        known = known_facts(tracker)
+        requested = tracker.get_slot(REQUESTED_SLOT)
+        question = engine().question_for_fact(requested) if requested else None
+        message = tracker.latest_message or {}
+        answer = read_answer(
+            engine(),
+            text=message.get("text") or "",
+            intent=(message.get("intent") or {}).get("name"),
+            entities=message.get("entities") or [],
+            question=question,
+            known=known,
+        )
+        events: List[EventType] = [SlotSet(name, value) for name, value in answer.facts.items()]
+        if answer.hint and question is not None:
+            # Not an answer we can use: say why and keep the form going (asks again).
+            utter(dispatcher, tracker, answer.hint)
+            reprompts = (tracker.get_slot("triage_reprompts") or 0) + 1
+            if reprompts >= 2:
+                utter(dispatcher, tracker, "hint_keep_going")
+            return events + [SlotSet("triage_reprompts", reprompts), SlotSet(REQUESTED_SLOT, requested)]
+        if not answer.understood and question is not None:
+            return []  # not an answer (help, stop, ...): the form rejects and rules take over
+        facts = {**known, **answer.facts}
+        following = engine().next_question(facts)
+        next_slot = engine().open_facts(following, facts)[0] if following else None
+        return events + [SlotSet("triage_reprompts", 0), SlotSet(REQUESTED_SLOT, next_slot)]
+
+
+class AskQuestion(Action, ABC):
+    """Asks the protocol question that covers `fact`, with its `ask` payload."""
+
+    @property
+    @abstractmethod
+    def fact(self) -> str:
+        """The slot (protocol fact) the form requested."""
+
+    def name(self) -> Text:
+        return f"action_ask_{self.fact}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        question = engine().question_for_fact(self.fact)
+        utter(dispatcher, tracker, f"question_{question.id}")
+        asked = engine().open_facts(question, known_facts(tracker)) or [self.fact]
+        dispatcher.utter_message(json_message={"ask": asked, "type": question.type})
+        return []
+
+
+def _ask_action(fact: str) -> type:
+    return type(f"Ask_{fact}", (AskQuestion,), {"fact": fact})
+
+
+# One action_ask_<fact> per protocol fact: Rasa's form looks them up by slot name.
+ASK_ACTIONS = [_ask_action(fact) for fact in engine().fact_types]

@@ -1,0 +1,169 @@
+"""Command line: `python -m bot.cli run` starts the assistant, `chat` talks to it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT, Settings
+
+VAR = PROJECT_ROOT / "var"
+TOKEN_FILE = VAR / "rasa-api-token"
+VENV_BIN = Path(sys.executable).parent
+
+
+def api_token() -> str:
+    """RASA_API_TOKEN, or one generated once and kept (owner-only) under var/."""
+    token = os.environ.get("RASA_API_TOKEN")
+    if token:
+        return token
+    VAR.mkdir(exist_ok=True)
+    if not TOKEN_FILE.exists():
+        TOKEN_FILE.write_text(secrets.token_urlsafe(32))
+        TOKEN_FILE.chmod(0o600)
+    return TOKEN_FILE.read_text().strip()
+
+
+def _wait_until_up(url: str, processes: list[subprocess.Popen], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in processes):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return True
+        except (urllib.error.URLError, OSError):
+            time.sleep(1)
+    return False
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the action server and the Rasa server; stop both on Ctrl-C."""
+    settings = Settings.from_env()
+    from bot.storage import Database  # imported late: `chat` needs no database
+
+    Database(settings.database_url).migrate()
+    host, rasa_port, action_port = args.host, args.port, args.action_port
+    env = {
+        **os.environ,
+        "SANIC_HOST": "127.0.0.1",  # the action server is for the Rasa server only
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "RASA_TRACKER_DB": os.environ.get("RASA_TRACKER_DB", str(VAR / "assistant.db")),
+        "DATABASE_URL": settings.database_url,
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    rasa = str(VENV_BIN / "rasa")
+    VAR.mkdir(exist_ok=True)
+    processes = [
+        subprocess.Popen([rasa, "run", "actions", "--actions", "actions", "--port", str(action_port)],
+                         cwd=PROJECT_ROOT, env=env),
+        subprocess.Popen([rasa, "run", "--model", "models", "--endpoints", "endpoints.yml",
+                          "--credentials", "credentials.yml", "--interface", host,
+                          "--port", str(rasa_port), "--enable-api", "--auth-token", api_token()],
+                         cwd=PROJECT_ROOT, env=env),
+    ]
+
+    def stop(*_):
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+    try:
+        print("Starting the assistant (loading the model takes about half a minute)...", flush=True)
+        if not _wait_until_up(f"http://127.0.0.1:{rasa_port}/status?token={api_token()}",
+                              processes, seconds=300):
+            print("The assistant did not start; see the messages above.", file=sys.stderr)
+            stop()
+            return 1
+        print(f"""
+The fever triage assistant is running.
+  Chat in this terminal:   make shell        (in another terminal)
+  REST channel:            POST http://{host}:{rasa_port}/webhooks/rest/webhook
+                           {{"sender": "me", "message": "hi"}}
+  Rasa HTTP API token:     in {TOKEN_FILE.relative_to(PROJECT_ROOT)} (or RASA_API_TOKEN)
+Press Ctrl-C to stop.""", flush=True)
+        while all(p.poll() is None for p in processes):
+            time.sleep(1)
+        print("A server stopped unexpectedly; stopping the others.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping...", flush=True)
+        return 0
+    finally:
+        stop()
+
+
+def chat(args: argparse.Namespace) -> int:
+    """A small terminal chat over the REST channel; buttons can be chosen by number."""
+    url = f"http://{args.host}:{args.port}/webhooks/rest/webhook"
+    sender = args.sender or f"shell-{secrets.token_hex(4)}"
+    print("Type a message (Ctrl-D or /quit to leave). Buttons can be picked by number.")
+    buttons: list[dict] = []
+    while True:
+        try:
+            text = input("you> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if text in {"/quit", "/exit"}:
+            return 0
+        if text.isdigit() and buttons and 1 <= int(text) <= len(buttons):
+            text = buttons[int(text) - 1]["payload"]
+        if not text:
+            continue
+        try:
+            replies = _post(url, {"sender": sender, "message": text})
+        except (urllib.error.URLError, OSError) as error:
+            print(f"Cannot reach the assistant at {url} ({error}). Is `make run` running?")
+            continue
+        buttons = []
+        for reply in replies:
+            if reply.get("text"):
+                print(f"bot> {reply['text']}")
+            for button in reply.get("buttons") or []:
+                buttons.append(button)
+                print(f"     [{len(buttons)}] {button['title']}")
+
+
+def _post(url: str, payload: dict) -> list[dict]:
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read() or b"[]")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.cli", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run", help="start the assistant")
+    run_parser.add_argument("--host", default=os.environ.get("RASA_HOST", "127.0.0.1"))
+    run_parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
+    run_parser.add_argument("--action-port", type=int,
+                            default=int(os.environ.get("ACTION_PORT", 5055)))
+    run_parser.set_defaults(handler=run)
+    chat_parser = commands.add_parser("chat", help="chat with a running assistant")
+    chat_parser.add_argument("--host", default="127.0.0.1")
+    chat_parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
+    chat_parser.add_argument("--sender", default=None)
+    chat_parser.set_defaults(handler=chat)
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

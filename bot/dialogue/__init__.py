@@ -1,0 +1,1 @@
+"""Turn a person's messages into protocol facts, independent of Rasa."""

@@ -1,0 +1,105 @@
+"""Rasa NLU components wrapping our rule-based language tools (the only Rasa glue in bot/nlu)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.facts import extract_facts
+
+NON_FACT_KEYS = {"number", "duration_days"}
+
+
+class _StatelessComponent(GraphComponent):
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.config = config
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
+               resource: Resource, execution_context: ExecutionContext) -> GraphComponent:
+        return cls(config)
+
+    def process_training_data(self, training_data):
+        return training_data
+
+
+def _set_intent(message: Message, name: str) -> None:
+    intent = {"name": name, "confidence": 1.0}
+    message.set(INTENT, intent, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class LanguageGuard(_StatelessComponent):
+    """Marks messages written mostly in a non-Latin script as `other_language`.
+
+    DIET only knows the characters it was trained on, so a Chinese or Arabic message
+    could get any intent; this makes "I only understand English" dependable.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"intent": "other_language", "min_share": 0.5}
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            if non_latin_share(message.get(TEXT) or "") >= self.config["min_share"]:
+                _set_intent(message, self.config["intent"])
+        return messages
+
+
+# "38度5" is a temperature, not Chinese.
+_TEMPERATURE_WITH_DU = re.compile(r"\d+\s*度\s*\d*")
+
+
+def non_latin_share(text: str) -> float:
+    """Share of letters that are not Latin (0.0 for digits and emoji only)."""
+    letters = [ch for ch in _TEMPERATURE_WITH_DU.sub(" ", text) if ch.isalpha()]
+    if not letters:
+        return 0.0
+    foreign = sum(1 for ch in letters if not unicodedata.name(ch, "").startswith("LATIN"))
+    return foreign / len(letters)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class FactExtractor(_StatelessComponent, EntityExtractorMixin):
+    """Adds the protocol facts found by spaCy rule patterns as entities.
+
+    A message that states facts is a symptom report whatever DIET thought of its
+    wording ("hi, I have a fever"), so intents in `report_instead_of` become
+    `report_intent` when facts are found.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "report_intent": "report_symptoms",
+            "report_instead_of": ["greet", "thank", "goodbye", "bot_challenge",
+                                  "out_of_scope", "nlu_fallback", "check_symptoms"],
+        }
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            facts = extract_facts(text)
+            if not facts:
+                continue
+            entities = message.get(ENTITIES, []) + [
+                {"entity": name, "value": value, "start": 0, "end": len(text),
+                 "confidence_entity": 1.0, "extractor": self.__class__.__name__}
+                for name, value in facts.items()
+            ]
+            message.set(ENTITIES, entities, add_to_output=True)
+            intent = (message.get(INTENT) or {}).get("name")
+            if intent in self.config["report_instead_of"] and set(facts) - NON_FACT_KEYS:
+                _set_intent(message, self.config["report_intent"])
+        return messages

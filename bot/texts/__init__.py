@@ -1,0 +1,37 @@
+"""The bot's texts by key and language, so a translation is a data file, not code."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TEXTS = Path(__file__).parent
+DEFAULT_LANGUAGE = "en"
+
+
+@lru_cache(maxsize=None)
+def catalogue(language: str) -> dict[str, Any]:
+    path = TEXTS / f"{language}.yml"
+    if not path.exists():
+        return catalogue(DEFAULT_LANGUAGE) if language != DEFAULT_LANGUAGE else {}
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+class _KeepUnknown(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def message(key: str, language: str = DEFAULT_LANGUAGE, **values: Any) -> dict[str, Any]:
+    """{"text": ..., "buttons": [...]} for `key`, with {placeholders} filled from `values`.
+
+    Falls back to English for a key a translation does not have yet.
+    """
+    entry = catalogue(language).get(key) or catalogue(DEFAULT_LANGUAGE)[key]
+    entry = {"text": entry} if isinstance(entry, str) else dict(entry)
+    entry["text"] = entry["text"].format_map(_KeepUnknown(values))
+    return entry

@@ -1,0 +1,138 @@
+"""A trained model answering real messages, with the real action server.
+
+Trained once per test run (Rasa skips training when config, domain and data are
+unchanged) and loaded once per session; the action server runs as a subprocess on a
+free port, so tests never need 5005/5055 and never touch var/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def model_path() -> str:
+    from rasa.model_training import train
+
+    result = train(domain=str(ROOT / "domain"), config=str(ROOT / "config.yml"),
+                   training_files=[str(ROOT / "data")], output=str(ROOT / "models"))
+    assert result.code == 0 and result.model, "training failed"
+    return result.model
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'assistant.db'}"
+
+
+@pytest.fixture(scope="session")
+def action_server(database_url):
+    port = _free_port()
+    env = {**os.environ, "SANIC_HOST": "127.0.0.1", "DATABASE_URL": database_url,
+           "EMERGENCY_NUMBER": "120", "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "rasa"), "run", "actions", "--actions", "actions",
+         "--port", str(port)], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(process.stderr.read().decode()[-3000:])
+        try:
+            urllib.request.urlopen(f"{url}/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        process.kill()
+        raise RuntimeError("action server did not start")
+    yield f"{url}/webhook"
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def event_loop_for_agent():
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+@pytest.fixture(scope="session")
+def agent(model_path, action_server, event_loop_for_agent):
+    from rasa.core.agent import Agent
+    from rasa.utils.endpoints import EndpointConfig
+
+    async def load():
+        return Agent.load(model_path, action_endpoint=EndpointConfig(url=action_server))
+
+    return event_loop_for_agent.run_until_complete(load())
+
+
+class Chat:
+    """One person's conversation with the assistant."""
+
+    counter = 0
+
+    def __init__(self, agent, loop) -> None:
+        Chat.counter += 1
+        self.agent, self.loop = agent, loop
+        self.sender = f"test-{os.getpid()}-{Chat.counter}"
+        self.replies: list[dict] = []
+        self.history: list[dict] = []
+
+    def say(self, text: str) -> list[dict]:
+        self.replies = self.loop.run_until_complete(
+            self.agent.handle_text(text, sender_id=self.sender)) or []
+        self.history += self.replies
+        return self.replies
+
+    def press(self, title: str) -> list[dict]:
+        """Press a button of the last replies by its title."""
+        for reply in self.replies:
+            for button in reply.get("buttons") or []:
+                if button["title"].lower() == title.lower():
+                    return self.say(button["payload"])
+        raise AssertionError(f"no button {title!r} in {self.text}")
+
+    @property
+    def text(self) -> str:
+        return "\n".join(r["text"] for r in self.replies if r.get("text"))
+
+    def custom(self, key: str) -> dict | None:
+        for reply in self.replies:
+            if key in (reply.get("custom") or {}):
+                return reply["custom"][key]
+        return None
+
+    @property
+    def asked(self) -> list[str] | None:
+        """The facts the bot's last question asks about (from its `ask` payload)."""
+        return self.custom("ask")
+
+    @property
+    def triage(self) -> dict | None:
+        return self.custom("triage")
+
+
+@pytest.fixture
+def chat(agent, event_loop_for_agent) -> Chat:
+    return Chat(agent, event_loop_for_agent)

@@ -31,6 +31,6 @@ class ActionTriageResult(Action):
         utter(dispatcher, tracker, "triage_reasons", reasons=" ".join(assessment.reasons))
         utter(dispatcher, tracker, f"precautions_{assessment.route}")
         utter(dispatcher, tracker, "not_a_diagnosis")
-        dispatcher.utter_message(json_message=assessment.as_payload(facts))
+        dispatcher.utter_message(json_message=assessment.as_payload())
         utter(dispatcher, tracker, "after_result")
         return [SlotSet("triage_route", assessment.route)]

@@ -16,7 +16,7 @@ from bot.triage.expressions import NOT_MEASURED
 
 # Intents that are not answers: the dialogue handles them (help, stop, ...) and then asks again.
 NOT_ANSWERS = frozenset({
-    "greet", "goodbye", "thank", "bot_challenge", "help", "restart", "stop",
+    "greet", "goodbye", "thank", "bot_challenge", "help", "start_over", "stop",
     "out_of_scope", "other_language", "check_symptoms",
 })
 

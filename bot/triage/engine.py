@@ -47,8 +47,9 @@ class Assessment:
     rules: tuple[str, ...]
     reasons: tuple[str, ...]
     protocol_version: str
+    facts: Mapping[str, Any] = field(default_factory=dict)  # as given, cleaned
 
-    def as_payload(self, facts: Facts) -> dict[str, Any]:
+    def as_payload(self) -> dict[str, Any]:
         """The protocol's machine-readable `triage` message."""
         return {
             "triage": {
@@ -56,7 +57,7 @@ class Assessment:
                 "rules": list(self.rules),
                 "reasons": list(self.reasons),
                 "protocol_version": self.protocol_version,
-                "facts": {k: v for k, v in facts.items() if v is not None},
+                "facts": dict(self.facts),
             }
         }
 
@@ -98,7 +99,8 @@ class TriageEngine:
 
     def assess(self, facts: Facts, language: str = "en") -> Assessment:
         """Route for what is known; a fact never given counts as absent."""
-        known = self._closed_world(self.normalise(facts))
+        given = self.normalise(facts)
+        known = self._closed_world(given)
         values = [(rule, self._rule_value(rule, known)) for rule in self.rules]
         winner = next(rule for rule, value in values if value is True)
         route = self._route_of(winner)
@@ -112,6 +114,7 @@ class TriageEngine:
             rules=tuple(r.id for r in fired),
             reasons=tuple(r.reason.get(language) or r.reason["en"] for r in fired),
             protocol_version=self.version,
+            facts=given,
         )
 
     def possible_routes(self, facts: Facts) -> frozenset[str]:
@@ -287,9 +290,13 @@ class TriageEngine:
         cuts: dict[str, set[float]] = {}
         expressions = [r.when for r in self.rules] + list(self.terms.values())
         for expression in expressions:
-            for fact, threshold in expression.comparisons():
-                if fact in self.fact_types and threshold in self.thresholds:
-                    cuts.setdefault(fact, set()).add(float(self.thresholds[threshold]))
+            for fact, other in expression.comparisons():
+                if fact not in self.fact_types:
+                    continue
+                if isinstance(other, float):
+                    cuts.setdefault(fact, set()).add(other)
+                elif other in self.thresholds:
+                    cuts.setdefault(fact, set()).add(float(self.thresholds[other]))
         return cuts
 
     def _validate(self) -> None:

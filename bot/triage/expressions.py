@@ -67,14 +67,16 @@ class Expression:
             ):
                 raise ExpressionError(f"only measured(fact) may be called: {self.source!r}")
 
-    def comparisons(self) -> list[tuple[str, str]]:
-        """(name, name) pairs compared with each other, e.g. ("age", "high_risk_age")."""
-        pairs = []
+    def comparisons(self) -> list[tuple[str, str | float]]:
+        """Pairs compared with each other: ("age", "high_risk_age") or ("age", 2.0)."""
+        pairs: list[tuple[str, str | float]] = []
         for node in ast.walk(self._tree):
             if isinstance(node, ast.Compare):
                 operands = [node.left, *node.comparators]
                 names = [n.id for n in operands if isinstance(n, ast.Name)]
-                pairs += [(a, b) for a in names for b in names if a != b]
+                numbers = [float(n.value) for n in operands if isinstance(n, ast.Constant)
+                           and isinstance(n.value, (int, float)) and not isinstance(n.value, bool)]
+                pairs += [(a, b) for a in names for b in [*names, *numbers] if a != b]
         return pairs
 
     def evaluate(self, lookup: Callable[[str], Any]) -> Any:

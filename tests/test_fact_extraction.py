@@ -1,0 +1,229 @@
+"""Free-text fact extraction (bot/nlu/facts.py) on real-sounding messages.
+
+Each case: the message, the facts it must yield (a subset of the result) and the keys that
+must be absent. Floats are compared with pytest.approx.
+"""
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from bot.nlu.facts import FACT_NAMES, extract_facts
+
+C101 = (101 - 32) * 5 / 9  # 38.33 C
+
+
+def case(text, absent=(), **expected):
+    return pytest.param(text, expected, tuple(absent), id=text[:60])
+
+
+CASES = [
+    # --- the openers from the brief
+    case("I've had a fever of 101F for 3 days and my coworker just tested positive",
+         fever=True, temperature_c=C101, fever_days=3, contact_confirmed_case=True,
+         absent=["number", "duration_days"]),
+    case("my 8 month old is breathing really fast", age=0.67, breathing_difficulty=True,
+         absent=["number", "duration_days"]),
+    case("I feel fine, I just came back from an area with lots of cases",
+         travel_high_risk_area=True, absent=["fever", "respiratory_symptoms", "symptoms_resolved"]),
+
+    # --- temperatures: words, F and C, "38,5" and "38度5", the 37.3 C threshold
+    case("my temperature is thirty eight point five", temperature_c=38.5, absent=["fever", "number"]),
+    case("thirty eight point five", number=38.5, absent=["temperature_c"]),
+    case("fever of a hundred and one", fever=True, temperature_c=C101),
+    case("temp 38,5 this morning", temperature_c=38.5, absent=["number"]),
+    case("38,5", number=38.5),
+    case("孩子发烧 38度5", temperature_c=38.5),
+    case("a 2-year-old with a 38度5 fever", age=2, fever=True, temperature_c=38.5),
+    case("my temperature is 99.1F", temperature_c=37.2777778, absent=["fever"]),
+    case("my temperature is 99.2F", temperature_c=37.3333333, absent=["fever"]),
+    case("thermometer says 101.5", temperature_c=(101.5 - 32) * 5 / 9),
+    case("it was 39 degrees celsius last night", temperature_c=39.0),
+    case("I took my temperature, it was 38.9", temperature_c=38.9, absent=["number"]),
+    case("I measured 38.2 after lunch", temperature_c=38.2),
+    case("temperature was 102 degrees", temperature_c=(102 - 32) * 5 / 9),
+    case("38.9", number=38.9, absent=["temperature_c"]),
+    case("actually it was 3", number=3),
+    case("fever for 3 days, 38.5 yesterday", fever=True, temperature_c=38.5, fever_days=3),
+
+    # --- durations
+    case("I've had a fever for three days", fever=True, fever_days=3, absent=["number"]),
+    case("feverish for a week now", fever=True, fever_days=7),
+    case("fever for 48 hours", fever_days=2),
+    case("high temperature since yesterday", fever=True, fever_days=1),
+    case("my fever started two days ago", fever=True, fever_days=2),
+    case("had a fever since monday", fever=True, absent=["fever_days", "duration_days"]),
+    case("I've had a cough for 5 days", respiratory_symptoms=True, duration_days=5,
+         absent=["fever_days"]),
+    case("I've had a cough for 5 days and a fever since yesterday",
+         respiratory_symptoms=True, duration_days=5, fever=True, fever_days=1),
+    case("fever and cough for 3 days", fever=True, respiratory_symptoms=True, fever_days=3,
+         absent=["duration_days"]),
+    case("fevr and coff for 2 days", fever=True, respiratory_symptoms=True, fever_days=2),
+
+    # --- ages (self, third person, months, weeks)
+    case("I'm 70 with diabetes, temp 38.5", age=70, chronic_condition=True, temperature_c=38.5),
+    case("I am 34 years old", age=34, absent=["number"]),
+    case("aged 67, no fever", age=67, fever=False),
+    case("my 3 year old son has a fever", age=3, fever=True),
+    case("my dad is 80 and confused", age=80, confusion=True),
+    case("70 yo man with a cough", age=70, respiratory_symptoms=True),
+    case("my baby is 6 weeks old and feverish", age=round(6 / 52, 2), fever=True),
+    case("newborn with a temperature of 38", age=0.0, temperature_c=38.0),
+    case("I'm 40 and my 3 year old has a fever", age=3, fever=True),  # the patient, not the parent
+    case("I am 3 days into this fever", fever=True, fever_days=3, absent=["age"]),
+
+    # --- danger signs, stated, in passing, and negated
+    case("I can't breathe", breathing_difficulty=True),
+    case("he's struggling to breathe and gasping", breathing_difficulty=True),
+    case("I'm short of breath even at rest", breathing_difficulty=True),
+    case("breathless while talking", breathing_difficulty=True),
+    case("I get short of breath when I climb stairs", respiratory_symptoms=True,
+         absent=["breathing_difficulty"]),
+    case("having trouble brething", breathing_difficulty=True),
+    case("oxygen 91%", breathing_difficulty=True, absent=["number"]),
+    case("my spo2 is 92 and temp 38", breathing_difficulty=True, temperature_c=38.0),
+    case("o2 sat 97%", absent=["breathing_difficulty", "number"]),
+    case("his breathing rate is 32", breathing_difficulty=True),
+    case("I can breathe fine", breathing_difficulty=False),
+    case("breathing is fine but I have a cough", breathing_difficulty=False, respiratory_symptoms=True),
+    case("I can't breathe through my nose", respiratory_symptoms=True, absent=["breathing_difficulty"]),
+    case("my chest feels tight", chest_pain=True),
+    case("I have chest pain but no fever", chest_pain=True, fever=False),
+    case("no chest pain", chest_pain=False),
+    case("no fever and chest pain", fever=False, chest_pain=True),  # "and" never clears a danger sign
+    case("no fever, chest pain or cough", fever=False, chest_pain=False, respiratory_symptoms=False),
+    case("she had a seizure this morning", confusion=True),
+    case("can't wake him up", confusion=True),
+    case("my son is very drowsy", confusion=True),
+    case("I feel very drowsy", absent=["confusion"]),  # drowsy counts for a child only
+    case("he's not confused", confusion=False),
+    case("I'm confused about the form", absent=["confusion"]),
+    case("lips look bluish lol, probably the cold", cyanosis=True),
+    case("no worries, my lips are blue", cyanosis=True),
+    case("I'm not sure if my lips are blue", cyanosis=True),  # an unsure danger sign still counts
+    case("my lips are not blue", cyanosis=False),
+    case("her face is grey", cyanosis=True),
+
+    # --- fever and respiratory symptoms
+    case("I don't have a fever", fever=False),
+    case("fever? no", fever=False),
+    case("cough: yes, fever: no", respiratory_symptoms=True, fever=False),
+    case("caugh and feaver since yesterday", fever=True, respiratory_symptoms=True, fever_days=1),
+    case("I have a sore throat and a runny nose", respiratory_symptoms=True),
+    case("I lost my sense of smell", respiratory_symptoms=True),
+    case("I don't have a cough", respiratory_symptoms=False),
+    case("no fever, cough or sore throat", fever=False, respiratory_symptoms=False),
+    case("not sure if I have a fever", absent=["fever"]),
+    case("it's just hay fever", absent=["fever"]),
+    case("Should I go to the fever clinic?", absent=["fever"]),
+
+    # --- resolved
+    case("my fever is gone", fever=True, symptoms_resolved=True),
+    case("I'm better now, no more symptoms", symptoms_resolved=True),
+    case("I've recovered", symptoms_resolved=True),
+    case("I don't have a fever anymore", fever=True, symptoms_resolved=True),
+    case("symptoms haven't gone away", symptoms_resolved=False),
+    case("my fever went away but I still have a cough", fever=True, respiratory_symptoms=True,
+         absent=["symptoms_resolved"]),
+    case("I still have a cough but the fever is gone", fever=True, respiratory_symptoms=True,
+         absent=["symptoms_resolved"]),
+    case("I had a fever last week but it's gone now", fever=True, symptoms_resolved=True),
+    case("I had a cough, now I'm better", respiratory_symptoms=True, symptoms_resolved=True),
+    case("my fever is gone but I'm still sick", fever=True, symptoms_resolved=False),
+    case("I haven't recovered yet", symptoms_resolved=False),
+
+    # --- exposures
+    case("close contact of a confirmed case", contact_confirmed_case=True),
+    case("my roommate has covid-19", contact_confirmed_case=True, absent=["number"]),
+    case("one of my coworkers tested positive", contact_confirmed_case=True, absent=["number"]),
+    case("I haven't been in contact with anyone who tested positive", contact_confirmed_case=False),
+    case("nobody I know has tested positive", contact_confirmed_case=False),
+    case("I tested positive", absent=["contact_confirmed_case"]),
+    case("I live in Wuhan", travel_high_risk_area=True),
+    case("came back from Hubei last week", travel_high_risk_area=True),
+    case("I haven't travelled anywhere", travel_high_risk_area=False),
+    case("no recent travel", travel_high_risk_area=False),
+    case("I traveled to Paris", absent=["travel_high_risk_area"]),
+    case("my whole family is sick", cluster_exposure=True),
+    case("two of my colleagues have a fever", cluster_exposure=True, absent=["fever", "number"]),
+    case("everyone in my office has a cough", cluster_exposure=True, absent=["respiratory_symptoms"]),
+    case("nobody around me is sick", cluster_exposure=False),
+    case("I don't have a fever and nobody around me is sick", fever=False, cluster_exposure=False),
+    case("I'm a nurse", healthcare_worker=True),
+    case("I work in a hospital", healthcare_worker=True),
+    case("I'm a paramedic", healthcare_worker=True),
+    case("I'm not a healthcare worker", healthcare_worker=False),
+    case("my doctor said it's fine", absent=["healthcare_worker"]),
+
+    # --- risk factors
+    case("I'm 20 weeks pregnant", pregnant=True, absent=["age", "number", "duration_days"]),
+    case("I'm pregnent and have diabetis", pregnant=True, chronic_condition=True),
+    case("not pregnant", pregnant=False),
+    case("I have asthma and high blood pressure", chronic_condition=True),
+    case("I have type 2 diabetes", chronic_condition=True, absent=["number"]),
+    case("I'm obese", chronic_condition=True),
+    case("no underlying conditions", chronic_condition=False),
+    case("I had a kidney transplant and take immunosuppressants", immunocompromised=True),
+    case("I'm on chemo for breast cancer", immunocompromised=True, chronic_condition=True),
+    case("I've been on long-term steroids", immunocompromised=True),
+    case("I'm not immunocompromised", immunocompromised=False),
+
+    # --- one message, many facts
+    case("My partner tested positive on Tuesday and I now have a temperature of 38.1",
+         contact_confirmed_case=True, fever=True, temperature_c=38.1),
+    case("my son is 5, he has a fever of 39 and a bad cough for 2 days",
+         age=5, fever=True, temperature_c=39.0, respiratory_symptoms=True),
+]
+
+
+@pytest.mark.parametrize("text, expected, absent", CASES)
+def test_extract_facts(text, expected, absent):
+    facts = extract_facts(text)
+    for key, value in expected.items():
+        assert key in facts, f"{key} missing from {facts}"
+        if isinstance(value, float):
+            assert facts[key] == pytest.approx(value, abs=1e-6), facts
+        else:
+            assert facts[key] == value, facts
+    for key in absent:
+        assert key not in facts, facts
+
+
+def test_greeting_yields_nothing():
+    assert extract_facts("hi") == {}
+
+
+def test_request_for_help_states_no_fact():
+    facts = extract_facts("can you check my symptoms?")
+    assert not set(facts) & set(FACT_NAMES)
+
+
+def test_fact_names_follow_the_protocol():
+    assert len(FACT_NAMES) == 17
+    assert FACT_NAMES[0] == "breathing_difficulty" and FACT_NAMES[-1] == "immunocompromised"
+
+
+def test_values_have_the_documented_types():
+    facts = extract_facts("I'm 45, fever of 38.5 for 3 days, cough for 2 days, and 7")
+    assert isinstance(facts["age"], float)
+    assert isinstance(facts["temperature_c"], float)
+    assert isinstance(facts["fever_days"], int) and isinstance(facts["duration_days"], int)
+    assert facts["fever"] is True and facts["number"] == 7
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80))
+def test_never_crashes_and_returns_known_keys(text):
+    assert set(extract_facts(text)) <= {*FACT_NAMES, "duration_days", "number"}
+
+
+DANGER = ["my lips look bluish", "I can't breathe", "I have chest pain", "he is confused"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(DANGER),
+       st.sampled_from(["", "no worries, ", "lol ", "I'm fine really. "]),
+       st.sampled_from(["", ", probably nothing", " but it's fine", ", not worried", ". no fever"]))
+def test_reassurance_never_clears_a_danger_sign(sign, before, after):
+    facts = extract_facts(before + sign + after)
+    assert True in {facts.get(k) for k in ("cyanosis", "breathing_difficulty", "chest_pain", "confusion")}

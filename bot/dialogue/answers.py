@@ -66,13 +66,25 @@ def read_answer(
             facts.update({f: True for f in unanswered})
         elif not any(facts.get(f) for f in question.facts):
             return Answer(facts, hint="hint_choice_which")  # "yes" to a list: which one?
-    elif "number" in stated and "temperature_c" not in facts:
-        # A bare number outside a number question: a temperature correction if it is one.
-        facts.update(engine.normalise({"temperature_c": parse_temperature(str(stated["number"]))}))
+    if question is None or question.type != "number":
+        facts.update(_numbers_in_context(engine, stated, facts, known))
 
     if facts or intent in NOT_ANSWERS:
         return Answer(facts)
     return Answer(facts, hint=_hint(question, intent))
+
+
+def _numbers_in_context(engine: TriageEngine, stated: Mapping[str, Any],
+                        facts: Mapping[str, Any], known: Mapping[str, Any]) -> dict[str, Any]:
+    """Numbers said without a unit ("yes, 39.2 for 4 days", "actually it was 38.9"):
+    a body temperature, and how long the fever has lasted if there is one."""
+    found: dict[str, Any] = {}
+    if "number" in stated and "temperature_c" not in facts:
+        found["temperature_c"] = parse_temperature(str(stated["number"]))
+    has_fever = {**known, **facts}.get("fever") or found.get("temperature_c")
+    if "duration_days" in stated and "fever_days" not in facts and has_fever:
+        found["fever_days"] = stated["duration_days"]
+    return engine.normalise(found)
 
 
 def _number_answer(name: str, text: str, intent: str | None, stated: Mapping[str, Any]) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from typing import Any, Dict, List, Text
@@ -13,6 +14,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.facts import extract_facts
 
@@ -68,6 +70,63 @@ def non_latin_share(text: str) -> float:
         return 0.0
     foreign = sum(1 for ch in letters if not unicodedata.name(ch, "").startswith("LATIN"))
     return foreign / len(letters)
+
+
+_WORD = re.compile(r"[a-z]+")
+
+
+def latin_words(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower()))
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class VocabularyGuard(GraphComponent):
+    """Marks a message with no word from the training data as not understood.
+
+    DIET is confidently wrong on keyboard mashing ("asdkjh" as out_of_scope at 1.00);
+    a message sharing no word with what the bot was trained on is `nlu_fallback`.
+    """
+
+    FILE = "vocabulary.json"
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
+                 resource: Resource, vocabulary: set[str] | None = None) -> None:
+        self.config = config
+        self._model_storage, self._resource = model_storage, resource
+        self.vocabulary = vocabulary or set()
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"intent": "nlu_fallback"}
+
+    @classmethod
+    def create(cls, config, model_storage, resource, execution_context) -> "VocabularyGuard":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config, model_storage, resource, execution_context, **kwargs) -> "VocabularyGuard":
+        try:
+            with model_storage.read_from(resource) as directory:
+                words = json.loads((directory / cls.FILE).read_text(encoding="utf-8"))
+        except (ValueError, FileNotFoundError):
+            words = []
+        return cls(config, model_storage, resource, set(words))
+
+    def train(self, training_data: TrainingData) -> Resource:
+        words: set[str] = set()
+        for example in training_data.training_examples:
+            words |= latin_words(example.get(TEXT) or "")
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / self.FILE).write_text(json.dumps(sorted(words)), encoding="utf-8")
+        self.vocabulary = words
+        return self._resource
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            words = latin_words(message.get(TEXT) or "")
+            if words and not words & self.vocabulary:
+                _set_intent(message, self.config["intent"])
+        return messages
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)

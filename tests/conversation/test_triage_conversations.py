@@ -280,7 +280,7 @@ def test_correction_after_the_result_updates_it(chat):
         elif chat.asked == ["age"]:
             chat.say("40")
         else:
-            chat.press("None of these" if chat.asked in (EXPOSURE, RISKS) else "No")
+            chat.say("none of these" if chat.asked in (EXPOSURE, RISKS) else "no")
     assert route(chat) == "online_specialist"
 
 

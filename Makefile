@@ -9,6 +9,8 @@ export PYTHONPATH := $(CURDIR)
 # Rasa's SQLAlchemy 1.4 warns about 2.0 on every start; the pin is deliberate.
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
+# ... and its libraries print deprecation warnings nobody can act on.
+export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning,ignore::FutureWarning
 
 .PHONY: help install run shell train validate test test-unit test-conversations bench lock clean
 
@@ -45,6 +47,10 @@ test: validate train
 
 test-unit: $(INSTALLED)
 	$(PY) -m pytest tests --ignore=tests/conversation
+
+# Speed and memory figures (results/bench.json); never timed assertions in tests.
+bench: train
+	$(PY) bench/bench.py
 
 lock: $(INSTALLED)
 	@{ head -2 requirements.lock; $(BIN)/pip freeze --exclude-editable | grep -v '^pkg_resources'; } > requirements.lock.new

@@ -48,7 +48,9 @@ class ValidateTriageForm(Action):
                 utter(dispatcher, tracker, "hint_keep_going")
             return events + [SlotSet("triage_reprompts", reprompts), SlotSet(REQUESTED_SLOT, requested)]
         if not answer.understood and question is not None:
-            return []  # not an answer (help, stop, ...): the form rejects and rules take over
+            # Not an answer (help, stop, ...): the form rejects and a rule answers; when the
+            # form resumes, this keeps it asking the same question.
+            return [SlotSet(REQUESTED_SLOT, requested)]
         facts = {**known, **answer.facts}
         following = engine().next_question(facts)
         next_slot = engine().open_facts(following, facts)[0] if following else None

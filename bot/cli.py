@@ -12,13 +12,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
+from bot.processes import RASA, action_server_command, server_environment, stop, wait_until_up
 from bot.settings import PROJECT_ROOT, Settings
 
 VAR = PROJECT_ROOT / "var"
 TOKEN_FILE = VAR / "rasa-api-token"
-VENV_BIN = Path(sys.executable).parent
 
 
 def api_token() -> str:
@@ -33,19 +32,6 @@ def api_token() -> str:
     return TOKEN_FILE.read_text().strip()
 
 
-def _wait_until_up(url: str, processes: list[subprocess.Popen], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if any(p.poll() is not None for p in processes):
-            return False
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return True
-        except (urllib.error.URLError, OSError):
-            time.sleep(1)
-    return False
-
-
 def run(args: argparse.Namespace) -> int:
     """Start the action server and the Rasa server; stop both on Ctrl-C."""
     settings = Settings.from_env()
@@ -53,42 +39,27 @@ def run(args: argparse.Namespace) -> int:
 
     Database(settings.database_url).migrate()
     host, rasa_port, action_port = args.host, args.port, args.action_port
-    env = {
-        **os.environ,
-        "SANIC_HOST": "127.0.0.1",  # the action server is for the Rasa server only
+    env = server_environment({
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
         "RASA_TRACKER_DB": os.environ.get("RASA_TRACKER_DB", str(VAR / "assistant.db")),
         "DATABASE_URL": settings.database_url,
-        "PYTHONPATH": str(PROJECT_ROOT),
-    }
-    rasa = str(VENV_BIN / "rasa")
+    })
     VAR.mkdir(exist_ok=True)
     processes = [
-        subprocess.Popen([rasa, "run", "actions", "--actions", "actions", "--port", str(action_port)],
-                         cwd=PROJECT_ROOT, env=env),
-        subprocess.Popen([rasa, "run", "--model", "models", "--endpoints", "endpoints.yml",
+        subprocess.Popen(action_server_command(action_port), cwd=PROJECT_ROOT, env=env),
+        subprocess.Popen([RASA, "run", "--model", "models", "--endpoints", "endpoints.yml",
                           "--credentials", "credentials.yml", "--interface", host,
                           "--port", str(rasa_port), "--enable-api", "--auth-token", api_token()],
                          cwd=PROJECT_ROOT, env=env),
     ]
 
-    def stop(*_):
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+    signal.signal(signal.SIGTERM, lambda *_: (stop(processes), sys.exit(0)))
     try:
         print("Starting the assistant (loading the model takes about half a minute)...", flush=True)
-        if not _wait_until_up(f"http://127.0.0.1:{rasa_port}/status?token={api_token()}",
+        if not wait_until_up(f"http://127.0.0.1:{rasa_port}/status?token={api_token()}",
                               processes, seconds=300):
             print("The assistant did not start; see the messages above.", file=sys.stderr)
-            stop()
+            stop(processes)
             return 1
         print(f"""
 The fever triage assistant is running.
@@ -105,7 +76,7 @@ Press Ctrl-C to stop.""", flush=True)
         print("\nStopping...", flush=True)
         return 0
     finally:
-        stop()
+        stop(processes)
 
 
 def chat(args: argparse.Namespace) -> int:

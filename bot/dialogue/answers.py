@@ -101,7 +101,7 @@ def _hint(question: Question | None, intent: str | None) -> str:
     if question is None:
         return "default"
     if intent == "dont_know" and question.type != "number":
-        return "hint_dont_know"
+        return "hint_dont_know_danger" if question.id == "danger_signs" else "hint_dont_know"
     if question.type == "number":
         return {"temperature_c": "hint_temperature", "fever_days": "hint_fever_days",
                 "age": "hint_age"}[question.facts[0]]

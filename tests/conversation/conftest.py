@@ -9,22 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from bot.processes import running_action_server
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -44,29 +35,8 @@ def database_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def action_server(database_url):
-    port = _free_port()
-    env = {**os.environ, "SANIC_HOST": "127.0.0.1", "DATABASE_URL": database_url,
-           "EMERGENCY_NUMBER": "120", "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "rasa"), "run", "actions", "--actions", "actions",
-         "--port", str(port)], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(process.stderr.read().decode()[-3000:])
-        try:
-            urllib.request.urlopen(f"{url}/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        raise RuntimeError("action server did not start")
-    yield f"{url}/webhook"
-    process.terminate()
-    process.wait(timeout=20)
+    with running_action_server(database_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

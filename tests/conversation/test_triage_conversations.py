@@ -307,6 +307,21 @@ def test_help_during_the_check_asks_again(chat):
     assert "yes or no" in chat.text
 
 
+def test_help_asks_the_same_question_again_not_an_earlier_one(chat):
+    chat.say("I have had a temperature of 38.6 for 5 days")
+    chat.press("None of these")
+    assert chat.asked == EXPOSURE  # fever itself was never asked: the reading settles it
+    chat.say("what do you mean?")
+    assert chat.asked == EXPOSURE
+
+
+def test_unsure_about_danger_signs_gets_advice_and_the_question_again(chat):
+    chat.say("can you check my symptoms?")
+    chat.say("I'm not sure")
+    assert "safer" in chat.text
+    assert chat.asked == DANGER
+
+
 def test_gibberish_during_the_check_asks_again(chat):
     start_check(chat)
     chat.say("asdkjhqwe")

@@ -1,0 +1,75 @@
+"""Starting the Rasa servers as child processes (used by `make run`, tests and benchmarks)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Iterator, Mapping
+
+from bot.settings import PROJECT_ROOT
+
+RASA = str(Path(sys.executable).parent / "rasa")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def action_server_command(port: int) -> list[str]:
+    return [RASA, "run", "actions", "--actions", "actions", "--port", str(port)]
+
+
+def server_environment(extra: Mapping[str, str]) -> dict[str, str]:
+    # The action server serves the Rasa server only: never on a public interface.
+    return {**os.environ, "SANIC_HOST": "127.0.0.1", "PYTHONPATH": str(PROJECT_ROOT), **extra}
+
+
+def wait_until_up(url: str, processes: list[subprocess.Popen], seconds: float) -> bool:
+    """Poll `url` until it answers; False if a process dies or time runs out."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in processes):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return True
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.5)
+    return False
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextlib.contextmanager
+def running_action_server(database_url: str) -> Iterator[str]:
+    """An action server on a free local port; yields its webhook URL."""
+    port = free_port()
+    env = server_environment({"DATABASE_URL": database_url})
+    process = subprocess.Popen(action_server_command(port), cwd=PROJECT_ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        if not wait_until_up(f"http://127.0.0.1:{port}/health", [process], seconds=120):
+            stop([process])
+            raise RuntimeError("action server did not start:\n"
+                               + process.stderr.read().decode(errors="replace")[-3000:])
+        yield f"http://127.0.0.1:{port}/webhook"
+    finally:
+        stop([process])

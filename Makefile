@@ -29,9 +29,9 @@ $(INSTALLED): requirements.in requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.in -c requirements.lock
 	@touch $@
 
-# Rasa fingerprints config, domain and data: an unchanged project is not retrained.
+# Trains only when config, domain or data changed (Rasa's cache then reuses what it can).
 train: $(INSTALLED)
-	$(RASA) train --domain domain --out models --quiet $(if $(FORCE),--force,)
+	$(PY) -m bot.training $(if $(FORCE),--force,)
 
 validate: $(INSTALLED)
 	$(RASA) data validate --domain domain --fail-on-warnings --quiet

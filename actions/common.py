@@ -20,7 +20,9 @@ def settings() -> Settings:
 @lru_cache(maxsize=1)
 def engine() -> TriageEngine:
     config = settings()
-    return load_engine(config.protocol_path, strict_mode=config.strict_mode or None)
+    loaded = load_engine(config.protocol_path, strict_mode=config.strict_mode or None)
+    loaded.next_question({})  # plans the first question once, at start-up (~0.25 s)
+    return loaded
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,7 @@ from actions.common import engine, utter
 def _forget_answers() -> List[EventType]:
     cleared = [SlotSet(name, None) for name in engine().fact_types]
     return cleared + [SlotSet("triage_reprompts", 0), SlotSet("triage_route", None),
+                      SlotSet("triage_result_facts", None),
                       SlotSet("requested_slot", None)]
 
 

@@ -8,7 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import database, engine, known_facts, utter
+from actions.common import database, engine, known_facts, settings, utter
+from bot.texts import message
 
 
 class ActionTriageResult(Action):
@@ -20,6 +21,12 @@ class ActionTriageResult(Action):
         facts = known_facts(tracker)
         language = tracker.get_slot("language") or "en"
         assessment = engine().assess(facts, language=language)
+        if tracker.get_slot("triage_route") and tracker.get_slot("triage_result_facts") == facts:
+            # A message after the result that changed nothing: no second copy of it.
+            summary = message(f"route_summary_{assessment.route}", language,
+                              emergency_number=settings().emergency_number)["text"]
+            utter(dispatcher, tracker, "result_unchanged", route_summary=summary)
+            return []
         # Stored before the person is told, so a result shown is a result kept.
         database().save_assessment(
             sender_id=tracker.sender_id,
@@ -30,7 +37,6 @@ class ActionTriageResult(Action):
         utter(dispatcher, tracker, f"route_{assessment.route}")
         utter(dispatcher, tracker, "triage_reasons", reasons=" ".join(assessment.reasons))
         utter(dispatcher, tracker, f"precautions_{assessment.route}")
-        utter(dispatcher, tracker, "not_a_diagnosis")
         dispatcher.utter_message(json_message=assessment.as_payload())
         utter(dispatcher, tracker, "after_result")
-        return [SlotSet("triage_route", assessment.route)]
+        return [SlotSet("triage_route", assessment.route), SlotSet("triage_result_facts", facts)]

@@ -71,13 +71,12 @@ def bench_assistant() -> dict:
     import tempfile
 
     from rasa.core.agent import Agent
-    from rasa.model_training import train
     from rasa.utils.endpoints import EndpointConfig
 
     from bot.processes import running_action_server
+    from bot.training import train
 
-    model = train(domain=str(ROOT / "domain"), config=str(ROOT / "config.yml"),
-                  training_files=[str(ROOT / "data")], output=str(ROOT / "models")).model
+    model = str(train())
     database = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     loop = asyncio.new_event_loop()
     with running_action_server(database) as url:

@@ -9,23 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import os
-from pathlib import Path
 
 import pytest
 
 from bot.processes import running_action_server
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
 def model_path() -> str:
-    from rasa.model_training import train
+    from bot.training import train
 
-    result = train(domain=str(ROOT / "domain"), config=str(ROOT / "config.yml"),
-                   training_files=[str(ROOT / "data")], output=str(ROOT / "models"))
-    assert result.code == 0 and result.model, "training failed"
-    return result.model
+    return str(train())
 
 
 @pytest.fixture(scope="session")

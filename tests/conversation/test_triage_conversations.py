@@ -284,6 +284,17 @@ def test_correction_after_the_result_updates_it(chat):
     assert route(chat) == "online_specialist"
 
 
+def test_a_message_after_the_result_that_changes_nothing_does_not_repeat_it(chat, database_url):
+    from bot.storage import Database
+
+    chat.say("my lips look blue")
+    assert route(chat) == "emergency"
+    chat.say("45")
+    assert chat.triage is None
+    assert "doesn't change my advice" in chat.text and "120" in chat.text
+    assert len(Database(database_url).assessments_for(chat.sender)) == 1
+
+
 def test_start_over_forgets_the_answers(chat):
     chat.say("I have a fever and a cough")
     chat.press("None of these")

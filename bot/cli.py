@@ -13,7 +13,8 @@ import time
 import urllib.error
 import urllib.request
 
-from bot.processes import RASA, action_server_command, server_environment, stop, wait_until_up
+from bot.processes import (RASA, action_server_command, port_in_use, server_environment, stop,
+                           wait_until_up)
 from bot.settings import PROJECT_ROOT, Settings
 
 VAR = PROJECT_ROOT / "var"
@@ -39,6 +40,12 @@ def run(args: argparse.Namespace) -> int:
 
     Database(settings.database_url).migrate()
     host, rasa_port, action_port = args.host, args.port, args.action_port
+    for name, address, port in [("RASA_PORT", host, rasa_port), ("ACTION_PORT", "127.0.0.1", action_port)]:
+        if port_in_use(address, port):
+            print(f"Port {port} is already in use (is the assistant already running?). "
+                  f"Stop that program, or choose another port: make run {name}=<port>",
+                  file=sys.stderr)
+            return 1
     env = server_environment({
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
         "RASA_TRACKER_DB": os.environ.get("RASA_TRACKER_DB", str(VAR / "assistant.db")),

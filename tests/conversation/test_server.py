@@ -77,3 +77,17 @@ def test_ctrl_c_stops_every_process(server):
     assert process.wait(timeout=60) == 0
     left = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True)
     assert left.stdout.split() == []
+
+
+def test_a_busy_port_gets_a_clear_message():
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "bot.cli", "run", "--port", str(port)],
+                                cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert f"Port {port} is already in use" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -23,7 +23,7 @@ NOT_ANSWERS = frozenset({
 # How a bare answer to a number question is read.
 NUMBER_PARSERS = {
     "temperature_c": parse_temperature,
-    "fever_days": lambda text: parse_duration_days(text),
+    "fever_days": parse_duration_days,
     "age": parse_age_years,
 }
 

@@ -37,8 +37,11 @@ def known_facts(tracker: Tracker) -> dict[str, Any]:
     return engine().normalise({name: tracker.get_slot(name) for name in engine().fact_types})
 
 
+def language(tracker: Tracker) -> str:
+    return tracker.get_slot("language") or "en"
+
+
 def utter(dispatcher, tracker: Tracker, key: str, **values: Any) -> None:
     """Send the text `key` from bot/texts in the conversation's language."""
-    language = tracker.get_slot("language") or "en"
-    dispatcher.utter_message(**message(key, language, emergency_number=settings().emergency_number,
-                                       **values))
+    dispatcher.utter_message(**message(key, language(tracker),
+                                       emergency_number=settings().emergency_number, **values))

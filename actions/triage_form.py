@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Text
 
@@ -9,8 +10,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import engine, known_facts, utter
+from actions.common import engine, known_facts, language, utter
 from bot.dialogue.answers import read_answer
+from bot.texts import choice
 
 REQUESTED_SLOT = "requested_slot"
 
@@ -35,6 +37,7 @@ class ValidateTriageForm(Action):
             engine(),
             text=message.get("text") or "",
             intent=(message.get("intent") or {}).get("name"),
+            confidence=(message.get("intent") or {}).get("confidence") or 0.0,
             entities=message.get("entities") or [],
             question=question,
             known=known,
@@ -53,6 +56,8 @@ class ValidateTriageForm(Action):
             return [SlotSet(REQUESTED_SLOT, requested)]
         facts = {**known, **answer.facts}
         following = engine().next_question(facts)
+        if question is not None and following == question:
+            utter(dispatcher, tracker, "noted_still_need")  # took what they said; still need this
         next_slot = engine().open_facts(following, facts)[0] if following else None
         return events + [SlotSet("triage_reprompts", 0), SlotSet(REQUESTED_SLOT, next_slot)]
 
@@ -71,8 +76,16 @@ class AskQuestion(Action, ABC):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         question = engine().question_for_fact(self.fact)
-        utter(dispatcher, tracker, f"question_{question.id}")
         asked = engine().open_facts(question, known_facts(tracker)) or [self.fact]
+        if question.type == "choice":
+            # Only the options still open: what the person already told us is not offered again.
+            options = choice(f"question_{question.id}", asked, language(tracker))
+            buttons = [{"title": title, "payload": "/inform" + json.dumps({fact: True})}
+                       for fact, title in options["options"]]
+            buttons.append({"title": options["none"], "payload": "/deny"})
+            dispatcher.utter_message(text=options["text"], buttons=buttons)
+        else:
+            utter(dispatcher, tracker, f"question_{question.id}")
         dispatcher.utter_message(json_message={"ask": asked, "type": question.type})
         return []
 

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import database, engine, known_facts, settings, utter
+from actions.common import database, engine, known_facts, language, settings, utter
 from bot.texts import message
 
 
@@ -19,11 +19,11 @@ class ActionTriageResult(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         facts = known_facts(tracker)
-        language = tracker.get_slot("language") or "en"
-        assessment = engine().assess(facts, language=language)
+        lang = language(tracker)
+        assessment = engine().assess(facts, language=lang)
         if tracker.get_slot("triage_route") and tracker.get_slot("triage_result_facts") == facts:
             # A message after the result that changed nothing: no second copy of it.
-            summary = message(f"route_summary_{assessment.route}", language,
+            summary = message(f"route_summary_{assessment.route}", lang,
                               emergency_number=settings().emergency_number)["text"]
             utter(dispatcher, tracker, "result_unchanged", route_summary=summary)
             return []

@@ -91,3 +91,40 @@ def test_gibberish_gets_the_question_type_hint():
 
 def test_unsure_about_danger_signs_is_told_to_err_on_yes():
     assert answer("not sure", "dont_know", "breathing_difficulty").hint == "hint_dont_know_danger"
+
+
+@pytest.mark.parametrize("text", ["?", "...", "🤒🤒🤒"])
+def test_punctuation_and_emoji_are_never_yes_or_no(text):
+    result = answer(text, "affirm", "fever", NO_DANGER)
+    assert not result.understood and result.hint == "hint_bool"
+
+
+def test_a_leading_no_answers_whatever_the_intent():
+    facts = answer("no, still coughing", "report_symptoms", "symptoms_resolved",
+                   {**NO_DANGER, "respiratory_symptoms": True}).facts
+    assert facts["symptoms_resolved"] is False
+
+
+def test_an_unsure_stop_does_not_end_the_check():
+    entities = []
+    q = ENGINE.question_for_fact("fever")
+    unsure = read_answer(ENGINE, text="one sec let me check", intent="stop", entities=entities,
+                         question=q, known={}, confidence=0.52)
+    sure = read_answer(ENGINE, text="stop", intent="stop", entities=entities,
+                       question=q, known={}, confidence=0.99)
+    assert unsure.hint == "hint_bool" and sure.hint is None
+
+
+def test_no_to_the_temperature_question_means_not_measured():
+    assert answer("no", "deny", "temperature_c", {"fever": True}).facts == {"temperature_c": "unknown"}
+
+
+def test_a_bare_number_is_not_a_temperature_when_no_fever_is_in_question():
+    assert answer("38", "inform", "respiratory_symptoms", {"fever": False}).facts == {}
+
+
+def test_one_sec_is_not_an_age():
+    q = ENGINE.question_for_fact("age")
+    result = read_answer(ENGINE, text="one sec", intent="wait", entities=[{"entity": "number", "value": 1.0}],
+                         question=q, known={}, confidence=0.99)
+    assert result.facts == {} and result.hint is None

@@ -10,6 +10,12 @@ from hypothesis import given, settings, strategies as st
 from bot.nlu.facts import FACT_NAMES, extract_facts
 
 C101 = (101 - 32) * 5 / 9  # 38.33 C
+ALL_KEYS = (*FACT_NAMES, "duration_days", "number")
+
+
+def only(*keys):
+    """Every key except these must be absent."""
+    return [k for k in ALL_KEYS if k not in keys]
 
 
 def case(text, absent=(), **expected):
@@ -168,6 +174,102 @@ CASES = [
     case("I've been on long-term steroids", immunocompromised=True),
     case("I'm not immunocompromised", immunocompromised=False),
 
+    # --- questions about a finding state nothing; a question about one's own state still does
+    case("what do you mean by confusion", absent=ALL_KEYS),
+    case("what counts as trouble breathing?", absent=ALL_KEYS),
+    case("is chest pain a symptom of covid?", absent=ALL_KEYS),
+    case("what does community spread mean?", absent=ALL_KEYS),
+    case("what is cyanosis", absent=ALL_KEYS),
+    case("define close contact", absent=ALL_KEYS),
+    case("does a cough count?", absent=ALL_KEYS),
+    case("what are the danger signs?", absent=ALL_KEYS),
+    case("what's cyanosis?", absent=ALL_KEYS),
+    case("so what counts as a fever", absent=ALL_KEYS),
+    case("I was asking about chest pain", absent=ALL_KEYS),
+    case("is it bad that my lips are blue?", cyanosis=True),
+    case("I can't breathe, what should I do?", breathing_difficulty=True),
+    case("my chest hurts, is that covid?", chest_pain=True),
+    case("is it bad that he's confused?", confusion=True),
+    case("what do you mean by confusion? he is confused", confusion=True),
+    case("can't breathe?", breathing_difficulty=True),  # a negated "can" opens no question
+    case("no he's not having trouble breathing, I was asking what counts as trouble breathing",
+         breathing_difficulty=False),
+
+    # --- danger signs in everyday words
+    case("his lips are going a bit blue now", cyanosis=True),
+    case("lips turning blue", cyanosis=True),
+    case("her lips have gone blue", cyanosis=True, absent=["symptoms_resolved"]),
+    case("he looks really pale and grey", cyanosis=True),
+    case("she's gone grey", cyanosis=True, absent=["symptoms_resolved"]),
+    case("my hair is going grey", absent=["cyanosis"]),
+    case("she's a bit muddled and doesn't know what day it is", confusion=True),
+    case("he doesn't know where he is", confusion=True),
+    case("I don't know where he is", absent=["confusion"]),
+    case("he's not making sense", confusion=True),
+    case("she doesn't recognise me", confusion=True),
+    case("he doesn't recognise us anymore", confusion=True, absent=["symptoms_resolved"]),
+    case("she is very drowsy and floppy", confusion=True),
+    case("I'm so dizzy and out of it I can barely stay awake", confusion=True),
+    case("my chest has been killing me for 2 days", chest_pain=True, absent=["fever_days"]),
+    case("my oxygen reading is 92%", breathing_difficulty=True, absent=["number", "temperature_c"]),
+    case("my o2 reads 89", breathing_difficulty=True, absent=["number"]),
+    case("my baby's ribs suck in when she breathes", breathing_difficulty=True),
+    case("ribs pulling in when he breathes", breathing_difficulty=True),
+    case("I can't talk in full sentences without stopping for breath", breathing_difficulty=True),
+    case("can't say a full sentence without stopping", breathing_difficulty=True),
+    case("I can't finish a sentence", breathing_difficulty=True),
+    case("I can talk in full sentences", breathing_difficulty=False),
+    case("I can't breathe anymore", breathing_difficulty=True, absent=["symptoms_resolved"]),
+
+    # --- denials in everyday words (a danger sign stated anywhere still wins)
+    case("lips are normal", cyanosis=False),
+    case("her lips are fine, normal colour", cyanosis=False),
+    case("breathing is normal", breathing_difficulty=False),
+    case("she's alert", confusion=False),
+    case("he's with it", confusion=False),
+    case("he's not with it", confusion=True),
+    case("she's confused but alert", confusion=True),
+    case("lips are blue, she's alert", cyanosis=True, confusion=False),
+    case("I got an alert on my phone", absent=["confusion"]),
+    case("I have a cough with it", respiratory_symptoms=True, absent=["confusion"]),
+
+    # --- other people's findings
+    case("my sister had a fever last week, I'm ok", absent=["fever", "cluster_exposure"]),
+    case("my sister had a fever of 39 for 3 days, I'm fine",
+         absent=["fever", "temperature_c", "fever_days", "duration_days"]),
+    case("my colleague has a cough and I'm fine", absent=["respiratory_symptoms"]),
+    case("I'm not ok, my sister had a fever", fever=True),
+    case("my sister and the neighbour had fever", cluster_exposure=True, absent=["fever"]),
+    case("yes like I said my sister and the neighbour had fever", cluster_exposure=True,
+         absent=["fever"]),
+    case("my sister and I had fever", fever=True, absent=["cluster_exposure"]),
+    case("my daughter has a fever", fever=True, absent=["cluster_exposure"]),
+    case("my daughter has a fever, I'm fine", fever=True),  # a child is taken to be the patient
+    case("my coworker tested positive and has a fever", contact_confirmed_case=True,
+         absent=["fever"]),
+
+    # --- breathing rates are not temperatures
+    case("he's breathing really fast, like 35 a minute", breathing_difficulty=True,
+         absent=["temperature_c", "number"]),
+    case("35 breaths per minute", breathing_difficulty=True, absent=["temperature_c", "number"]),
+    case("breathing rate 32", breathing_difficulty=True, absent=["temperature_c", "number"]),
+    case("he's breathing 40 times a minute", breathing_difficulty=True, absent=["number"]),
+    case("breathing 20 a minute", absent=["breathing_difficulty", "number", "temperature_c"]),
+    case("his heart rate is 120 a minute", absent=["breathing_difficulty"]),
+
+    # --- short answers about resolution
+    case("they've gone", symptoms_resolved=True, absent=only("symptoms_resolved")),
+    case("all gone now", symptoms_resolved=True, absent=only("symptoms_resolved")),
+    case("gone now", symptoms_resolved=True, absent=only("symptoms_resolved")),
+    case("they went away", symptoms_resolved=True, absent=only("symptoms_resolved")),
+    case("still have it", symptoms_resolved=False, absent=only("symptoms_resolved")),
+    case("not gone yet", symptoms_resolved=False, absent=only("symptoms_resolved")),
+    case("still there", symptoms_resolved=False, absent=only("symptoms_resolved")),
+    case("no it hasn't gone", symptoms_resolved=False),
+    case("no they haven't gone away", symptoms_resolved=False),
+    case("yes, they have gone away", symptoms_resolved=True),
+    case("they have gone to bed", absent=["symptoms_resolved"]),
+
     # --- one message, many facts
     case("My partner tested positive on Tuesday and I now have a temperature of 38.1",
          contact_confirmed_case=True, fever=True, temperature_c=38.1),
@@ -222,8 +324,9 @@ DANGER = ["my lips look bluish", "I can't breathe", "I have chest pain", "he is 
 
 @settings(max_examples=100, deadline=None)
 @given(st.sampled_from(DANGER),
-       st.sampled_from(["", "no worries, ", "lol ", "I'm fine really. "]),
-       st.sampled_from(["", ", probably nothing", " but it's fine", ", not worried", ". no fever"]))
+       st.sampled_from(["", "no worries, ", "lol ", "I'm fine really. ", "what counts as an emergency? "]),
+       st.sampled_from(["", ", probably nothing", " but it's fine", ", not worried", ". no fever",
+                        ", what should I do?", ", is that bad?"]))
 def test_reassurance_never_clears_a_danger_sign(sign, before, after):
     facts = extract_facts(before + sign + after)
     assert True in {facts.get(k) for k in ("cyanosis", "breathing_difficulty", "chest_pain", "confusion")}

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.texts import catalogue, message
+from bot.texts import catalogue, choice, message
 from bot.triage import load_engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,6 +19,8 @@ def keys_used_in_code() -> set[str]:
     answers = (ROOT / "bot/dialogue/answers.py").read_text()  # hints chosen by the reader
     keys |= set(re.findall(r'"(hint_[a-z_]+)"', answers))
     keys |= {f"question_{q.id}" for q in ENGINE.questions}
+    keys |= {f"explain_{q.id}" for q in ENGINE.questions} | {"explain_result", "help_general"}
+    keys |= {f"route_summary_{r}" for r in ENGINE.routes} | {"noted_still_need"}
     keys |= {f"route_{r}" for r in ENGINE.routes} | {f"precautions_{r}" for r in ENGINE.routes}
     keys |= {f"hint_{t}" for t in ("bool", "choice", "temperature", "fever_days", "age")}
     return keys
@@ -35,13 +37,17 @@ def test_placeholders_are_filled_and_unknown_ones_kept():
     assert message("triage_reasons")["text"] == "Why: {reasons}"
 
 
-def test_buttons_of_choice_questions_name_protocol_facts():
+def test_choice_questions_have_an_option_for_each_fact():
     for question in ENGINE.questions:
-        buttons = message(f"question_{question.id}").get("buttons", [])
-        for button in buttons:
-            payload = button["payload"]
-            named = re.findall(r'"([a-z_]+)":', payload)
-            assert set(named) <= set(ENGINE.fact_types), payload
+        if question.type == "choice":
+            options = choice(f"question_{question.id}", list(question.facts))
+            assert [fact for fact, _ in options["options"]] == list(question.facts)
+            assert options["none"]
+
+
+def test_a_choice_lists_only_the_facts_asked():
+    options = choice("question_danger_signs", ["cyanosis"])
+    assert options["text"].count("•") == 1 and options["options"][0][0] == "cyanosis"
 
 
 def test_an_unknown_language_falls_back_to_english():

@@ -55,7 +55,7 @@ def has_fever(facts, fever_c=37.3):
 
 def test_routes_are_the_specs_in_urgency_order():
     assert ENGINE.routes == ROUTES
-    assert ENGINE.version == "1.0.0"
+    assert ENGINE.version == "1.1.0"
 
 
 # ----- 1. every rule ------------------------------------------------------------------
@@ -126,7 +126,7 @@ def test_rule(facts, route, rule):
     assert result.rules[0] == rule
     assert result.reasons and all(isinstance(r, str) and r for r in result.reasons)
     assert len(result.reasons) == len(result.rules)
-    assert result.protocol_version == "1.0.0"
+    assert result.protocol_version == "1.1.0"
 
 
 def test_every_rule_of_the_protocol_is_covered():
@@ -304,8 +304,22 @@ def test_opener_with_fever_and_positive_coworker_fixes_fever_clinic():
 def test_given_facts_are_not_asked_again():
     facts = {**NO_DANGER, "fever": True, "temperature_c": 38.3, "fever_days": 2}
     assert not set(ENGINE.relevant_facts(facts)) & set(facts)
-    # with a fever, respiratory symptoms cannot change the route: the next question is exposure
-    assert ENGINE.next_question(facts).id == "exposure"
+    # with a fever, respiratory symptoms cannot change the route: next, are they still unwell?
+    assert ENGINE.next_question(facts).id == "symptoms_resolved"
+
+
+def test_children_are_not_asked_about_work_or_pregnancy():
+    child = {**NO_DANGER, "fever": True, "temperature_c": 38.3, "fever_days": 2,
+             "symptoms_resolved": False, "age": 6}
+    assert "healthcare_worker" not in ENGINE.relevant_facts(child)
+    assert "pregnant" not in ENGINE.relevant_facts(child)
+    adult = {**child, "age": 30, "contact_confirmed_case": False, "travel_high_risk_area": False,
+             "cluster_exposure": False, "healthcare_worker": False}
+    question = ENGINE.next_question(adult)
+    assert question.id == "risk_factors"
+    assert ENGINE.open_facts(question, adult) == ["pregnant", "chronic_condition", "immunocompromised"]
+    child_question = ENGINE.next_question({**adult, "age": 6})
+    assert ENGINE.open_facts(child_question, {**adult, "age": 6}) == ["chronic_condition", "immunocompromised"]
 
 
 def test_temperature_is_not_asked_when_fever_is_denied():
@@ -344,13 +358,18 @@ def consistent(truth, fever_c=37.3):
     """Make a random truth one a person could give: a temperature at or above the
     threshold means the person had a fever (the temperature question is only asked after
     fever = yes), and only a symptomatic person can say the symptoms resolved (the
-    protocol defaults symptoms_resolved to False for everyone else)."""
+    protocol defaults symptoms_resolved to False for everyone else); children under 16
+    do not work in health care and under-10s are not pregnant (neither is asked)."""
     truth = dict(truth)
     temperature = truth["temperature_c"]
     if not truth["fever"] and temperature != "unknown" and temperature >= fever_c:
         truth["temperature_c"] = "unknown"
     if not (has_fever(truth, fever_c) or truth["respiratory_symptoms"]):
         truth["symptoms_resolved"] = False
+    if truth["age"] < 16:
+        truth["healthcare_worker"] = False
+    if truth["age"] < 10:
+        truth["pregnant"] = False
     return truth
 
 
@@ -503,7 +522,7 @@ def test_payload_shape():
     assert triage["route"] == "fever_clinic"
     assert triage["rules"][0] == "R-F1" and isinstance(triage["rules"], list)
     assert isinstance(triage["reasons"], list) and triage["reasons"]
-    assert triage["protocol_version"] == "1.0.0"
+    assert triage["protocol_version"] == "1.1.0"
     assert triage["facts"] == facts
     assert json.loads(json.dumps(payload)) == payload
 

@@ -7,6 +7,7 @@ Rasa is not imported here: the form validation action is a thin adapter over thi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -16,9 +17,11 @@ from bot.triage.expressions import NOT_MEASURED
 
 # Intents that are not answers: the dialogue handles them (help, stop, ...) and then asks again.
 NOT_ANSWERS = frozenset({
-    "greet", "goodbye", "thank", "bot_challenge", "help", "start_over", "stop",
-    "out_of_scope", "other_language", "check_symptoms",
+    "greet", "goodbye", "thank", "bot_challenge", "help", "start_over", "stop", "wait",
+    "out_of_scope", "other_language", "ask_emergency_number",
 })
+# Below this, a "not an answer" intent is too unsure to stop or divert the check for.
+MIN_CONFIDENCE = 0.8
 
 # How a bare answer to a number question is read.
 NUMBER_PARSERS = {
@@ -26,6 +29,10 @@ NUMBER_PARSERS = {
     "fever_days": parse_duration_days,
     "age": parse_age_years,
 }
+# A reply that opens with yes or no answers a yes/no question, whatever else it says
+# ("no, still coughing").
+_LEADING_YES_NO = re.compile(r"^\s*(yes|yeah|yep|yup|no|nope|nah)\b", re.IGNORECASE)
+_NO_WORDS = {"no", "nope", "nah"}
 
 
 @dataclass
@@ -47,19 +54,22 @@ def read_answer(
     entities: Iterable[Mapping[str, Any]],
     question: Question | None,
     known: Mapping[str, Any],
+    confidence: float = 1.0,
 ) -> Answer:
     """Facts this message gives, given the question asked (None outside the form)."""
     stated = {e["entity"]: e.get("value") for e in entities if "entity" in e}
     facts = engine.normalise(stated)
-    open_facts = engine.open_facts(question, known) if question else []
+    if not any(ch.isalnum() for ch in text):
+        intent = None  # "?", "...", emoji: never a yes or a no
+    intent = _yes_no_from_words(text, intent)
 
+    not_an_answer = intent in NOT_ANSWERS and confidence >= MIN_CONFIDENCE
     if question is not None and question.type == "number":
         (name,) = question.facts
-        if name not in facts:
-            value = _number_answer(name, text, intent, stated)
-            facts.update(engine.normalise({name: value}))
+        if name not in facts and not not_an_answer:  # "one sec" is not an age of 1
+            facts.update(engine.normalise({name: _number_answer(name, text, intent, stated)}))
     elif question is not None and intent in {"affirm", "deny"}:
-        unanswered = [f for f in open_facts if f not in facts]
+        unanswered = [f for f in engine.open_facts(question, known) if f not in facts]
         if intent == "deny":
             facts.update({f: False for f in unanswered})
         elif question.type == "bool":
@@ -69,27 +79,36 @@ def read_answer(
     if question is None or question.type != "number":
         facts.update(_numbers_in_context(engine, stated, facts, known))
 
-    if facts or intent in NOT_ANSWERS:
+    if facts or not_an_answer:
         return Answer(facts)
     return Answer(facts, hint=_hint(question, intent))
+
+
+def _yes_no_from_words(text: str, intent: str | None) -> str | None:
+    match = _LEADING_YES_NO.match(text)
+    if match and intent not in {"affirm", "deny"}:
+        return "deny" if match.group(1).lower() in _NO_WORDS else "affirm"
+    return intent
 
 
 def _numbers_in_context(engine: TriageEngine, stated: Mapping[str, Any],
                         facts: Mapping[str, Any], known: Mapping[str, Any]) -> dict[str, Any]:
     """Numbers said without a unit ("yes, 39.2 for 4 days", "actually it was 38.9"):
-    a body temperature, and how long the fever has lasted if there is one."""
+    a body temperature or the fever's duration, but only once a fever is in question."""
+    everything = {**known, **facts}
+    if not (everything.get("fever") or isinstance(everything.get("temperature_c"), float)):
+        return {}
     found: dict[str, Any] = {}
     if "number" in stated and "temperature_c" not in facts:
         found["temperature_c"] = parse_temperature(str(stated["number"]))
-    has_fever = {**known, **facts}.get("fever") or found.get("temperature_c")
-    if "duration_days" in stated and "fever_days" not in facts and has_fever:
+    if "duration_days" in stated and "fever_days" not in facts:
         found["fever_days"] = stated["duration_days"]
     return engine.normalise(found)
 
 
 def _number_answer(name: str, text: str, intent: str | None, stated: Mapping[str, Any]) -> Any:
-    if name == "temperature_c" and intent == "dont_know":
-        return NOT_MEASURED
+    if name == "temperature_c" and intent in {"dont_know", "deny"}:
+        return NOT_MEASURED  # "no" to "what was the highest you measured?": not measured
     if name == "fever_days" and "duration_days" in stated:
         return stated["duration_days"]
     if intent in {"affirm", "deny", "dont_know"} and not any(ch.isdigit() for ch in text):

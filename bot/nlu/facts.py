@@ -5,7 +5,9 @@
 
 The phrase lists live in lexicon.yml; this module only knows how to match them
 (spaCy PhraseMatcher/Matcher on NORM), decide whether each match is negated,
-resolved or uncertain (NegEx-style cues in the same clause), and read the numbers.
+resolved or uncertain (NegEx-style cues in the same clause), drop matches that are only
+asked about ("what counts as trouble breathing?") or belong to someone else ("my sister had
+a fever, I'm ok"), and read the numbers.
 """
 from __future__ import annotations
 
@@ -86,6 +88,13 @@ class _Extractor:
         q = lexicon["quantities"]
         self.fever_words = set(self._words(q["fever_words"]))
         self.spo2_max, self.rate_min = q["spo2_max"], q["breathing_rate_min"]
+        ask = lexicon["questions"]
+        self.question_leads = set(self._words(ask["lead_words"]))
+        self.question_personal = set(self._words(ask["personal"]))
+        self.negation_words = set(self._words(neg["before"]))
+        tp = lexicon["third_party"]
+        self.tp_kinds, self.tp_quantities = set(tp["kinds"]), set(tp["quantities"])
+        self.tp_contact_facts = set(tp["contact_facts"])
         self._build_matchers()
 
     # ------------------------------------------------------------ text and patterns
@@ -124,13 +133,41 @@ class _Extractor:
         return patterns + [[{"NORM": w} for w in n] for n in norms if len(n) > 1]
 
     def _near_patterns(self, item: dict) -> list[list[dict]]:
-        first, second = (self._terms(t) for t in item["near"])
-        gap_words = item.get("gap_words", "@filler")
-        gap_token = ({"NORM": {"NOT_IN": sorted(self.clause_breaks)}} if gap_words == "any"
-                     else {"NORM": {"IN": sorted(set(self._words([gap_words])))}})
-        gap = [{**gap_token, "OP": "?"}] * item.get("gap", 3)
-        orders = [(first, second)] + ([] if item.get("ordered") else [(second, first)])
-        return [a + gap + b for x, y in orders for a in x for b in y]
+        """Token patterns for a `near` item: term lists in a row, a gap between each two.
+
+        With more than two lists the order is fixed; `gap` and `gap_words` may then be
+        lists, one entry per step ("my sister and the neighbour had fever").
+        """
+        lists = [self._terms(t) for t in item["near"]]
+        steps = len(lists) - 1
+        sizes, words = item.get("gap", 3), item.get("gap_words", "@filler")
+        sizes = sizes if isinstance(sizes, list) else [sizes] * steps
+        words = words if isinstance(words, list) and steps > 1 else [words] * steps
+        if len(sizes) != steps or len(words) != steps:
+            raise ValueError(f"lexicon.yml: near item {item['near']}: one gap per step")
+        gaps = []
+        for size, gap_words in zip(sizes, words):
+            token = ({"NORM": {"NOT_IN": sorted(self.clause_breaks)}} if gap_words == "any"
+                     else {"NORM": {"IN": sorted(set(self._words(
+                         gap_words if isinstance(gap_words, list) else [gap_words])))}})
+            gaps.append([{**token, "OP": "?"}] * size)
+        orders = [lists] + ([] if item.get("ordered") or steps > 1 else [lists[::-1]])
+        patterns = []
+        for order in orders:
+            partial = [[]]
+            for k, terms in enumerate(order):
+                partial = [p + (gaps[k - 1] if k else []) + t for p in partial for t in terms]
+            patterns += partial
+        return patterns
+
+    def _item_patterns(self, items, where: str):
+        """Phrase docs and `near` token patterns of a list of lexicon items."""
+        bad = [i for i in items if not isinstance(i, (str, dict))]
+        if bad:  # YAML turns a bare no/yes/on into a boolean
+            raise ValueError(f"lexicon.yml {where}: quote {bad}")
+        docs = [self._normalise(self.nlp.make_doc(i)) for i in items if isinstance(i, str)]
+        pairs = [p for i in items if isinstance(i, dict) for p in self._near_patterns(i)]
+        return docs, pairs
 
     def _build_matchers(self):
         vocab = self.nlp.vocab
@@ -138,15 +175,10 @@ class _Extractor:
         self.near = Matcher(vocab)  # fact `near` items
         for fact, spec in self.lex["facts"].items():
             for category in ("is_true", "is_false", "only_if_negated", "if_child", "except"):
-                items = spec.get(category) or []
-                bad = [i for i in items if not isinstance(i, (str, dict))]
-                if bad:  # YAML turns a bare no/yes/on into a boolean
-                    raise ValueError(f"lexicon.yml {fact}.{category}: quote {bad}")
                 key = f"{fact}|{category}"
-                docs = [self._normalise(self.nlp.make_doc(i)) for i in items if isinstance(i, str)]
+                docs, pairs = self._item_patterns(spec.get(category) or [], f"{fact}.{category}")
                 if docs:
                     self.phrases.add(key, docs)
-                pairs = [p for i in items if isinstance(i, dict) for p in self._near_patterns(i)]
                 if pairs:
                     self.near.add(key, pairs)
         self.cues = PhraseMatcher(vocab, attr="NORM")
@@ -160,6 +192,20 @@ class _Extractor:
             if label != "not_number" and any(t.norm_ == NUM for d in docs for t in d):
                 raise ValueError(f"lexicon.yml: a {label} cue is a number, it would match every number")
             self.cues.add(label, docs)
+        # Context: question openers and cues, people other than the patient, "I'm fine".
+        self.context = PhraseMatcher(vocab, attr="NORM")
+        self.context_near = Matcher(vocab)
+        ask, tp = self.lex["questions"], self.lex["third_party"]
+        for label, items in [("q_open", ask["openers"]), ("q_aux", ask["aux_openers"]),
+                             ("q_cue", ask["cues"]), ("tp_other", tp["others"]),
+                             ("tp_patient", tp["patients"]), ("tp_well", tp["writer_well"])]:
+            items = [i for i in items if isinstance(i, dict)] + self._expand(
+                i for i in items if not isinstance(i, dict))
+            docs, pairs = self._item_patterns(items, label)
+            if docs:
+                self.context.add(label, docs)
+            if pairs:
+                self.context_near.add(label, pairs)
         self.quantities = Matcher(vocab)
         for label, patterns in self._quantity_patterns().items():
             self.quantities.add(label, patterns)
@@ -185,12 +231,19 @@ class _Extractor:
         self_tail = [one_of(years, op="?"), one_of({"old"}, op="?")]
         be = {"is", "'s", "was", "turned", "turns", "are"}
         relative = [self._norms(r) for r in numbers.RELATIVE_DAYS]
+        # "oxygen reading is 92": a reading word may stand between oxygen and its number
+        not_oxygen = temp_words - set(self._words(q["reading_words"]))
+        # "breathing really fast, like 35 a minute" (but not "breathing ok, pulse 110 a minute")
+        rate_blockers = set(self._words(q["rate_blockers"])) | temp_words | oxygen
+        per_minute = self._terms(q["per_minute"])
         return {
-            "spo2": [[one_of(oxygen), *gap(4, temp_words), num],
+            "spo2": [[one_of(oxygen), *gap(4, not_oxygen), num],
                      [num, {"ORTH": "%"}, *gap(1), one_of(oxygen)]],
             "rate": [t + gap(3) + [num] for t in self._terms(q["rate_words"])]
                     + [[num, one_of(set(self._words(q["rate_units"])))],
-                       [one_of({"breathing", "breathes", "breathe"}), num, one_of({"times"})]],
+                       [one_of({"breathing", "breathes", "breathe"}), num, one_of({"times"})]]
+                    + [t + gap(6, rate_blockers) + [num] + m
+                       for t in self._terms(q["rate_context"]) for m in per_minute],
             "pregnancy": [[num, hyphen, one_of({"week", "weeks", "wk", "wks", "month", "months"}),
                            hyphen, one_of({"pregnant"})]],
             "temp_unit": [[num, one_of(numbers.DEGREE_WORDS, op="?"), one_of(numbers.DEGREE_WORDS, op="?"),
@@ -229,18 +282,31 @@ class _Extractor:
         clause, sentence = self._segments(doc)
         cue_spans = self.cues(doc, as_spans=True)
         quantities, consumed = self._read_quantities(doc)
+        context = list(self.context(doc, as_spans=True)) + list(self.context_near(doc, as_spans=True))
         mentions = self._mentions(doc)
+        # a question about a finding ("what counts as trouble breathing?") does not state it
+        asked = self._question_scopes(doc, clause, sentence, context)
+        mentions = [m for m in mentions if not any(s <= m.start < e for s, e in asked)]
         # the longest cue wins: "no more" is resolution, not the negation "no"
         cues = [(c.label_, c.start, c.end) for c in filter_spans(
             [c for c in cue_spans if c.label_ in CUE_LABELS])]
         for m in mentions:
             self._judge(doc, m, mentions, cues, clause)
+        # "my sister had a fever last week, I'm ok": her fever is not the patient's
+        theirs = self._third_party(doc, mentions, clause, context)
+        mentions = [m for m in mentions if not (
+            self.kinds[m.fact] in self.tp_kinds and any(s <= m.start < e for s, e in theirs))]
+        for label in self.tp_quantities:
+            quantities[label] = [(v, sp) for v, sp in quantities[label]
+                                 if not any(s <= sp.start < e for s, e in theirs)]
         chains = self._propagate(doc, mentions)
 
-        age = (quantities["age_other"] or quantities["age_self"] or [None])[0]
+        ages = quantities["age_other"] or quantities["age_self"]
+        age = ages[0][0] if ages else None
         child = (age is not None and age < 18) or any(c.label_ == "child" for c in cue_spans)
         facts = self._bool_facts(mentions, child)
-        if any(v <= self.spo2_max for v in quantities["spo2"]) or any(v >= self.rate_min for v in quantities["rate"]):
+        if any(v <= self.spo2_max for v, _ in quantities["spo2"]) or \
+                any(v >= self.rate_min for v, _ in quantities["rate"]):
             facts["breathing_difficulty"] = True
         temps = [v for v, _ in quantities["temp_unit"] + quantities["temp_word"] if v is not None]
         if temps:
@@ -289,6 +355,58 @@ class _Extractor:
                        or not any(s <= m.start and m.end <= e for s, e in others)),
                       key=lambda m: (m.start, m.end))
 
+    # ------------------------------------------------------------ questions and other people
+
+    def _question_scopes(self, doc, clause, sentence, context) -> list[tuple[int, int]]:
+        """Token ranges that ask about a finding rather than state it.
+
+        A question runs from its opener (at the start of a clause: "what is cyanosis",
+        "does a cough count?") or cue ("I was asking what counts as ...") to the end of the
+        clause. A question naming the person ("is it bad that my lips are blue?") is kept.
+        """
+        asked_sentences = {sentence[t.i - 1] for t in doc if t.norm_ == "?" and t.i}
+        first, end = {}, {}  # clause -> its first content token, its end
+        for t in doc:
+            c = clause[t.i]
+            end[c] = t.i + 1
+            if c not in first and not t.is_space and t.norm_ not in self.clause_breaks \
+                    and t.norm_ not in self.question_leads:
+                first[c] = t.i
+        scopes = []
+        for span in context:
+            start, c = span.start, clause[span.start]
+            after = doc[span.end].norm_ if span.end < len(doc) else ""
+            if span.label_ == "q_cue" or (
+                    span.label_ == "q_open" and first.get(c) == start) or (
+                    span.label_ == "q_aux" and first.get(c) == start and after not in self.negation_words
+                    and sentence[start] in asked_sentences):
+                if not any(t.norm_ in self.question_personal for t in doc[start:end[c]]):
+                    scopes.append((start, end[c]))
+        return scopes
+
+    def _third_party(self, doc, mentions, clause, context) -> list[tuple[int, int]]:
+        """Token ranges about another named adult, when the findings there are not the patient's.
+
+        That is when the message says the writer is well ("I'm ok") or the person is a
+        contact ("my coworker tested positive and has a fever"). A range runs from the person
+        to the next person named in the clause (the writer, a child) or the clause end.
+        """
+        people = filter_spans([sp for sp in context if sp.label_ in ("tp_other", "tp_patient")])
+        well = any(sp.label_ == "tp_well" for sp in context)
+        contacts = [(m.start, m.end) for m in mentions if m.fact in self.tp_contact_facts
+                    and m.pair and m.state != "negated"]
+        ranges = []
+        for k, person in enumerate(people):
+            if person.label_ != "tp_other" or not (well or any(
+                    s <= person.start and person.end <= e for s, e in contacts)):
+                continue
+            c = clause[person.start]
+            end = person.end
+            while end < len(doc) and clause[end] == c and not any(p.start == end for p in people[k + 1:]):
+                end += 1
+            ranges.append((person.start, end))
+        return ranges
+
     # ------------------------------------------------------------ negation and resolution
 
     def _judge(self, doc, m: Mention, mentions, cues, clause):
@@ -303,11 +421,18 @@ class _Extractor:
                   if e <= m.start and m.start - e <= self.neg_window and clause[s] == clause[m.start]
                   and not inside_mention(s, e) and free(e, m.start)]
         labels = set(before[-1:])  # only the nearest cue before the phrase
-        if m.pair:  # "lips are not blue", "nobody ... tested positive"
-            labels |= {label for label, s, e in cues if m.start <= s and e <= m.end}
-        labels |= {label for label, s, e in cues
-                   if label == "res_after" and m.end <= s and s - m.end < self.res_window
-                   and clause[s] == clause[m.end - 1] and free(m.end, s)}
+        # a phrase with its own negation ("not making sense", "can't breathe", "not gone") is not
+        # negated again by a cue before it ("no he's not making sense") nor resolved by "anymore"
+        own_negation = not m.pair and any(t.norm_ in self.negation_words for t in doc[m.start:m.end])
+        if own_negation:
+            labels.discard("neg")
+        if m.pair:  # "lips are not blue", "nobody ... tested positive" (but "lips have gone blue")
+            labels |= {label for label, s, e in cues if m.start <= s and e <= m.end
+                       and label not in ("res_before", "res_after")}
+        if not own_negation:  # "my cough is gone"
+            labels |= {label for label, s, e in cues
+                       if label == "res_after" and m.end <= s and s - m.end < self.res_window
+                       and clause[s] == clause[m.end - 1] and free(m.end, s)}
         if self._negated_after(doc, m.end):
             labels.add("neg")
         resolvable = self.kinds[m.fact] in ("symptom", "danger") and m.category == "is_true"
@@ -426,8 +551,7 @@ class _Extractor:
                 consumed |= set(nums)
                 if label == "temp_word":
                     used_words.add(word)
-                values[label].append((value, span) if label in ("temp_unit", "temp_word", "duration")
-                                     else value)
+                values[label].append((value, span))
         return values, consumed
 
     def _bad_follower(self, doc, span, label) -> bool:

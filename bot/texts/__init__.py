@@ -35,3 +35,14 @@ def message(key: str, language: str = DEFAULT_LANGUAGE, **values: Any) -> dict[s
     entry = {"text": entry} if isinstance(entry, str) else dict(entry)
     entry["text"] = entry["text"].format_map(_KeepUnknown(values))
     return entry
+
+
+def choice(key: str, facts: list[str], language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """A choice question limited to `facts`: {"text": intro and bullets,
+    "options": [(fact, button title), ...], "none": title of the "none of these" button}."""
+    entry = catalogue(language).get(key) or catalogue(DEFAULT_LANGUAGE)[key]
+    options = [(fact, entry["options"][fact]) for fact in facts]
+    bullets = "\n".join(f"• {option['text']}" for _, option in options)
+    return {"text": f"{entry['text']}\n{bullets}",
+            "options": [(fact, option["button"]) for fact, option in options],
+            "none": entry["none"]}

@@ -39,6 +39,8 @@ class Question:
     facts: tuple[str, ...]
     ask_if: Expression | None = None
     default: Mapping[str, Any] = field(default_factory=dict)
+    # Per-fact conditions inside a question (a choice that leaves out "pregnant" for a child).
+    only_if: Mapping[str, Expression] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ class TriageEngine:
         self.questions = tuple(
             Question(id=q["id"], type=q["type"], facts=tuple(q["facts"]),
                      ask_if=Expression(q["ask_if"]) if "ask_if" in q else None,
-                     default=q.get("default", {}))
+                     default=q.get("default", {}),
+                     only_if={f: Expression(c) for f, c in q.get("only_if", {}).items()})
             for q in protocol["questions"]
         )
         self._validate()
@@ -92,7 +95,8 @@ class TriageEngine:
         self._sample_values = {name: self._samples(name) for name in self.fact_types}
         # facts that can matter at all: used by rules or by a question's ask_if
         used = set().union(*self._rule_facts.values()).union(
-            *(names_in(self.terms, q.ask_if) for q in self.questions if q.ask_if))
+            *(names_in(self.terms, q.ask_if) for q in self.questions if q.ask_if),
+            *(names_in(self.terms, c) for q in self.questions for c in q.only_if.values()))
         self._influencing = [n for n in self.fact_types if n in used]
 
     # ----- public API -------------------------------------------------------------
@@ -145,7 +149,7 @@ class TriageEngine:
 
     def open_facts(self, question: Question, facts: Facts) -> list[str]:
         """The facts of `question` not answered yet (what the bot asks about)."""
-        facts = self.normalise(facts)
+        facts = self._with_defaults(self.normalise(facts))
         return [name for name in question.facts if facts.get(name) is None]
 
     def question_for_fact(self, fact: str) -> Question:
@@ -200,12 +204,15 @@ class TriageEngine:
         return None if value is None else bool(value) and value != NOT_MEASURED
 
     def _with_defaults(self, facts: Facts) -> dict[str, Any]:
-        """Give the facts of questions that do not apply their defaults."""
+        """Give the facts of questions (or of options) that do not apply their defaults."""
         facts = dict(facts)
         for question in self.questions:
             if question.default and self._applies(question, facts) is False:
                 for name, value in question.default.items():
                     facts.setdefault(name, value)
+            for name, condition in question.only_if.items():
+                if facts.get(name) is None and condition.evaluate(self._lookup(facts)) is False:
+                    facts[name] = question.default.get(name, False)
         return facts
 
     def _closed_world(self, facts: Facts) -> dict[str, Any]:
@@ -302,7 +309,8 @@ class TriageEngine:
     def _validate(self) -> None:
         known = set(self.fact_types) | set(self.terms) | set(self.thresholds)
         expressions = [r.when for r in self.rules] + list(self.terms.values()) + [
-            q.ask_if for q in self.questions if q.ask_if]
+            q.ask_if for q in self.questions if q.ask_if] + [
+            c for q in self.questions for c in q.only_if.values()]
         for expression in expressions:
             missing = expression.names - known
             if missing:
@@ -311,6 +319,10 @@ class TriageEngine:
             for route in filter(None, (rule.route, rule.strict_route)):
                 if route not in self.routes:
                     raise ProtocolError(f"rule {rule.id} has unknown route {route!r}")
+        for question in self.questions:
+            stray = set(question.only_if) - set(question.facts)
+            if stray:
+                raise ProtocolError(f"question {question.id}: only_if names {sorted(stray)} it does not ask")
         asked = [f for q in self.questions for f in q.facts]
         if sorted(asked) != sorted(self.fact_types):
             raise ProtocolError("every fact must be asked by exactly one question")

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.triage import load_engine
+
+ENGINE_VERSION = load_engine().version
+
 DANGER = ["breathing_difficulty", "chest_pain", "confusion", "cyanosis"]
 EXPOSURE = ["contact_confirmed_case", "travel_high_risk_area", "cluster_exposure"]
 RISKS = ["pregnant", "chronic_condition", "immunocompromised"]
@@ -92,29 +96,29 @@ def test_fever_without_risk_goes_online(chat):
     chat.say("38.2")
     assert chat.asked == ["fever_days"]
     chat.say("2 days")
+    assert chat.asked == ["symptoms_resolved"]  # with a fever, a cough cannot change the route
+    chat.press("No, still unwell")
+    assert chat.asked == ["age"]
+    chat.say("34")
     assert chat.asked == EXPOSURE
     chat.press("None of these")
     assert chat.asked == ["healthcare_worker"]
     chat.press("No")
-    assert chat.asked == ["symptoms_resolved"]
-    chat.press("No, still unwell")
-    assert chat.asked == ["age"]
-    chat.say("34")
     assert chat.asked == RISKS
     chat.press("None of these")
     assert route(chat) == "online_specialist"
     assert chat.triage["rules"] == ["R-O1"]
 
 
+
 def test_long_high_fever_goes_to_fever_clinic(chat):
     chat.say("I have had a temperature of 38.6 for 5 days")
     chat.press("None of these")
-    assert chat.asked == EXPOSURE
-    chat.press("None of these")
-    chat.press("No")  # health-care worker
+    assert chat.asked == ["symptoms_resolved"]  # still unwell settles it on its own
     chat.press("No, still unwell")
     assert route(chat) == "fever_clinic"
     assert "R-F3" in chat.triage["rules"]
+
 
 
 def test_fever_in_pregnancy_goes_to_fever_clinic(chat):
@@ -122,34 +126,34 @@ def test_fever_in_pregnancy_goes_to_fever_clinic(chat):
     chat.press("None of these")
     assert chat.asked == ["temperature_c"]
     chat.press("I didn't measure it")
-    chat.press("None of these")  # exposure
-    chat.press("No")  # health-care worker
     chat.press("No, still unwell")
     assert route(chat) == "fever_clinic"
     assert chat.triage["rules"][0] == "R-F2"
 
 
+
 def test_infant_with_a_cough_goes_to_fever_clinic(chat):
     chat.say("my 1 year old has a cough but no fever")
     chat.press("None of these")
-    chat.press("None of these")  # exposure
-    chat.press("No")  # health-care worker
+    assert chat.asked == ["symptoms_resolved"]
     chat.press("No, still unwell")
     assert route(chat) == "fever_clinic"
     assert chat.triage["rules"][0] == "R-F4"
+
 
 
 def test_cough_with_a_chronic_condition_goes_online(chat):
     chat.say("I have a bad cough and I have diabetes")
     chat.press("None of these")
     chat.press("No")  # fever
-    chat.press("None of these")  # exposure
-    chat.press("No")  # health-care worker
     chat.press("No, still unwell")
     assert chat.asked == ["age"]
     chat.say("I'm 50")
+    chat.press("None of these")  # exposure
+    chat.press("No")  # health-care worker
     assert route(chat) == "online_specialist"
     assert chat.triage["rules"] == ["R-O3"]
+
 
 
 def test_health_care_worker_with_fever_goes_to_fever_clinic(chat):
@@ -165,6 +169,8 @@ def test_symptoms_gone_without_exposure_is_self_care(chat):
     chat.press("None of these")  # danger
     assert chat.asked == ["temperature_c"]
     chat.say("I didn't measure it")
+    assert chat.asked == ["age"]  # a child would not be asked about work in health care
+    chat.say("35")
     assert chat.asked == EXPOSURE  # exposure still matters even though it has gone
     chat.press("None of these")
     chat.press("No")  # health-care worker
@@ -231,7 +237,9 @@ def test_an_impossible_temperature_is_asked_again(chat):
 def test_several_facts_in_one_answer(chat):
     start_check(chat)
     chat.say("yes, 39.2 for 4 days")
-    assert chat.asked == EXPOSURE
+    assert chat.asked == ["symptoms_resolved"]
+    assert chat.history  # fever, temperature and duration were all taken: none is asked
+
 
 
 def test_typed_none_of_these(chat):
@@ -244,9 +252,8 @@ def test_age_in_months(chat):
     chat.say("my baby has a runny nose")
     chat.press("None of these")
     chat.press("No")  # fever
-    chat.press("None of these")  # exposure
-    chat.press("No")  # health-care worker
     chat.press("No, still unwell")
+    assert chat.asked == ["age"]
     chat.say("10 months")
     assert route(chat) == "fever_clinic"
     assert chat.triage["facts"]["age"] == pytest.approx(0.83)
@@ -311,19 +318,20 @@ def test_stop_ends_the_check(chat):
     assert "stopped" in chat.text
 
 
-def test_help_during_the_check_asks_again(chat):
+def test_help_during_the_check_explains_the_question_and_asks_again(chat):
     start_check(chat)
     chat.say("help")
     assert chat.asked == ["fever"]
-    assert "yes or no" in chat.text
+    assert "37.3" in chat.text  # what counts as a fever
 
 
 def test_help_asks_the_same_question_again_not_an_earlier_one(chat):
     chat.say("I have had a temperature of 38.6 for 5 days")
     chat.press("None of these")
-    assert chat.asked == EXPOSURE  # fever itself was never asked: the reading settles it
+    assert chat.asked == ["symptoms_resolved"]  # fever itself was never asked: the reading settles it
     chat.say("what do you mean?")
-    assert chat.asked == EXPOSURE
+    assert chat.asked == ["symptoms_resolved"]
+
 
 
 def test_unsure_about_danger_signs_gets_advice_and_the_question_again(chat):
@@ -385,4 +393,95 @@ def test_result_is_stored(chat, database_url):
     chat.say("my lips look blue")
     records = Database(database_url).assessments_for(chat.sender)
     assert [r.route for r in records] == ["emergency"]
-    assert records[0].rules == ["R-E4"] and records[0].protocol_version == "1.0.0"
+    assert records[0].rules == ["R-E4"] and records[0].protocol_version == ENGINE_VERSION
+
+
+# ----- found by exploratory testing --------------------------------------------------------
+
+def test_a_question_about_a_danger_sign_is_not_a_danger_sign(chat):
+    chat.say("can you check my symptoms?")
+    chat.say("what do you mean by confusion")
+    assert chat.triage is None
+    assert "muddled" in chat.text
+    assert chat.asked == DANGER
+
+
+def test_asking_whether_chest_pain_is_a_symptom_is_not_an_emergency(chat):
+    chat.say("is chest pain a symptom of covid?")
+    assert route(chat) != "emergency"
+
+
+@pytest.mark.parametrize("non_answer", ["?", "...", "🤒🤒🤒"])
+def test_punctuation_and_emoji_are_not_yes_or_no(chat, non_answer):
+    start_check(chat)
+    chat.say(non_answer)
+    assert chat.asked == ["fever"]
+    chat.say("no")
+    assert chat.asked == ["respiratory_symptoms"]
+
+
+def test_hang_on_waits_without_answering(chat):
+    chat.say("can you check my symptoms?")
+    chat.say("hang on")
+    assert chat.asked is None and "take your time" in chat.text.lower()
+    chat.say("/deny")
+    assert chat.asked == ["fever"]
+
+
+def test_still_have_it_means_not_gone(chat):
+    chat.say("I'm 30 and have a sore throat, no fever")
+    chat.press("None of these")
+    assert chat.asked == ["symptoms_resolved"]
+    chat.say("still have it")
+    assert chat.triage is None and "stopped" not in chat.text
+    assert chat.asked == EXPOSURE
+
+
+def test_a_danger_sign_during_a_later_question_ends_the_check(chat):
+    chat.say("fever 38.6 and cough, I'm seventy-two")
+    chat.press("None of these")
+    chat.say("no, but hang on, his lips are going a bit blue now")
+    assert route(chat) == "emergency"
+
+
+def test_the_emergency_number_is_given_when_asked(chat):
+    chat.say("what number do I call for an ambulance")
+    assert "120" in chat.text
+
+
+def test_another_language_still_gets_the_emergency_number(chat):
+    chat.say("我喘不上气，嘴唇发紫")
+    assert "120" in chat.text
+
+
+def test_choices_already_answered_are_not_offered_again(chat):
+    chat.say("no chest pain, no trouble breathing, not confused. just a fever of 38 and a sore throat")
+    assert chat.asked == ["cyanosis"]
+    titles = [b["title"] for r in chat.replies for b in r.get("buttons") or []]
+    assert titles == ["Bluish lips or face", "None of these"]
+
+
+def test_children_are_not_asked_about_work_or_pregnancy(chat):
+    chat.say("my 6 year old has a fever of 38.5 since yesterday")
+    chat.press("None of these")
+    asked = []
+    for _ in range(8):
+        if chat.triage:
+            break
+        asked += chat.asked
+        chat.say("/deny")
+    assert "healthcare_worker" not in asked and "pregnant" not in asked
+    assert route(chat) == "online_specialist"
+
+
+def test_why_after_the_result_explains_it(chat):
+    chat.say("my lips look blue")
+    chat.say("why?")
+    assert "because" in chat.text and "danger sign" in chat.text
+    assert chat.asked is None
+
+
+def test_thanks_during_the_check_carries_on(chat):
+    start_check(chat)
+    chat.say("thanks")
+    assert "carry on" in chat.text and chat.asked == ["fever"]

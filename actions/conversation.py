@@ -14,7 +14,7 @@ from actions.common import engine, utter
 def _forget_answers() -> List[EventType]:
     cleared = [SlotSet(name, None) for name in engine().fact_types]
     return cleared + [SlotSet("triage_reprompts", 0), SlotSet("triage_route", None),
-                      SlotSet("triage_result_facts", None),
+                      SlotSet("triage_result_facts", None), SlotSet("triage_rules", None),
                       SlotSet("requested_slot", None)]
 
 

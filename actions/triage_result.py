@@ -21,22 +21,30 @@ class ActionTriageResult(Action):
         facts = known_facts(tracker)
         lang = language(tracker)
         assessment = engine().assess(facts, language=lang)
-        if tracker.get_slot("triage_route") and tracker.get_slot("triage_result_facts") == facts:
-            # A message after the result that changed nothing: no second copy of it.
+        previous_facts = tracker.get_slot("triage_result_facts")
+        if facts != previous_facts:
+            # Stored before the person is told, so a result shown is a result kept.
+            self._store(tracker, facts, assessment)
+        if (tracker.get_slot("triage_route") == assessment.route
+                and tracker.get_slot("triage_rules") == list(assessment.rules)):
+            # Nothing new for the person (the same route for the same reasons): no second copy.
             summary = message(f"route_summary_{assessment.route}", lang,
                               emergency_number=settings().emergency_number)["text"]
             utter(dispatcher, tracker, "result_unchanged", route_summary=summary)
-            return []
-        # Stored before the person is told, so a result shown is a result kept.
+            return [SlotSet("triage_result_facts", facts)]
+        utter(dispatcher, tracker, f"route_{assessment.route}")
+        utter(dispatcher, tracker, "triage_reasons", reasons=" ".join(assessment.reasons))
+        utter(dispatcher, tracker, f"precautions_{assessment.route}")
+        dispatcher.utter_message(json_message=assessment.as_payload())
+        utter(dispatcher, tracker, "after_result")
+        return [SlotSet("triage_route", assessment.route), SlotSet("triage_result_facts", facts),
+                SlotSet("triage_rules", list(assessment.rules))]
+
+    @staticmethod
+    def _store(tracker: Tracker, facts, assessment) -> None:
         database().save_assessment(
             sender_id=tracker.sender_id,
             channel=(tracker.get_latest_input_channel() or "unknown"),
             facts=facts, route=assessment.route, rules=list(assessment.rules),
             reasons=list(assessment.reasons), protocol_version=assessment.protocol_version,
         )
-        utter(dispatcher, tracker, f"route_{assessment.route}")
-        utter(dispatcher, tracker, "triage_reasons", reasons=" ".join(assessment.reasons))
-        utter(dispatcher, tracker, f"precautions_{assessment.route}")
-        dispatcher.utter_message(json_message=assessment.as_payload())
-        utter(dispatcher, tracker, "after_result")
-        return [SlotSet("triage_route", assessment.route), SlotSet("triage_result_facts", facts)]

@@ -19,6 +19,8 @@ from bot.settings import PROJECT_ROOT, Settings
 
 VAR = PROJECT_ROOT / "var"
 TOKEN_FILE = VAR / "rasa-api-token"
+# Exit codes of a server stopped on purpose (Ctrl-C or a terminate), not a crash.
+STOPPED_BY_SIGNAL = {0, -signal.SIGINT, -signal.SIGTERM, 128 + signal.SIGINT}
 
 
 def api_token() -> str:
@@ -77,6 +79,10 @@ The fever triage assistant is running.
 Press Ctrl-C to stop.""", flush=True)
         while all(p.poll() is None for p in processes):
             time.sleep(1)
+        time.sleep(0.5)  # Ctrl-C reaches the servers too; let our own handler see it first
+        if all(p.returncode in STOPPED_BY_SIGNAL for p in processes if p.poll() is not None):
+            print("\nStopped.", flush=True)
+            return 0
         print("A server stopped unexpectedly; stopping the others.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

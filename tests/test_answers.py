@@ -128,3 +128,20 @@ def test_one_sec_is_not_an_age():
     result = read_answer(ENGINE, text="one sec", intent="wait", entities=[{"entity": "number", "value": 1.0}],
                          question=q, known={}, confidence=0.99)
     assert result.facts == {} and result.hint is None
+
+
+@pytest.mark.parametrize("said, intent", [(False, "affirm"), (True, "deny")])
+def test_a_self_contradicting_answer_keeps_the_safer_value(said, intent):
+    q = ENGINE.question_for_fact("symptoms_resolved")
+    result = read_answer(ENGINE, text="yes, still hot", intent=intent,
+                         entities=[{"entity": "symptoms_resolved", "value": said}],
+                         question=q, known={**NO_DANGER, "fever": True})
+    assert result.facts["symptoms_resolved"] is False  # still unwell: never the less urgent route
+
+
+def test_a_reading_is_not_an_answer_to_a_number_question():
+    q = ENGINE.question_for_fact("temperature_c")
+    result = read_answer(ENGINE, text="my oxygen is 97%", intent="inform",
+                         entities=[{"entity": "oxygen_saturation", "value": 97}],
+                         question=q, known={"fever": True})
+    assert "temperature_c" not in result.facts and result.hint == "hint_temperature"

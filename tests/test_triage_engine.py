@@ -55,7 +55,7 @@ def has_fever(facts, fever_c=37.3):
 
 def test_routes_are_the_specs_in_urgency_order():
     assert ENGINE.routes == ROUTES
-    assert ENGINE.version == "1.1.0"
+    assert ENGINE.version == "1.2.0"
 
 
 # ----- 1. every rule ------------------------------------------------------------------
@@ -126,7 +126,7 @@ def test_rule(facts, route, rule):
     assert result.rules[0] == rule
     assert result.reasons and all(isinstance(r, str) and r for r in result.reasons)
     assert len(result.reasons) == len(result.rules)
-    assert result.protocol_version == "1.1.0"
+    assert result.protocol_version == "1.2.0"
 
 
 def test_every_rule_of_the_protocol_is_covered():
@@ -522,7 +522,7 @@ def test_payload_shape():
     assert triage["route"] == "fever_clinic"
     assert triage["rules"][0] == "R-F1" and isinstance(triage["rules"], list)
     assert isinstance(triage["reasons"], list) and triage["reasons"]
-    assert triage["protocol_version"] == "1.1.0"
+    assert triage["protocol_version"] == "1.2.0"
     assert triage["facts"] == facts
     assert json.loads(json.dumps(payload)) == payload
 

@@ -29,6 +29,9 @@ NUMBER_PARSERS = {
     "fever_days": parse_duration_days,
     "age": parse_age_years,
 }
+# Readings the extractor recognised as something else: never an answer to a number question
+# ("my oxygen is 97%" is not 97 °F).
+MEASUREMENTS = frozenset({"oxygen_saturation", "heart_rate", "breathing_rate"})
 # A reply that opens with yes or no answers a yes/no question, whatever else it says
 # ("no, still coughing").
 _LEADING_YES_NO = re.compile(r"^\s*(yes|yeah|yep|yup|no|nope|nah)\b", re.IGNORECASE)
@@ -66,14 +69,15 @@ def read_answer(
     not_an_answer = intent in NOT_ANSWERS and confidence >= MIN_CONFIDENCE
     if question is not None and question.type == "number":
         (name,) = question.facts
-        if name not in facts and not not_an_answer:  # "one sec" is not an age of 1
+        # "one sec" is not an age of 1
+        if name not in facts and not not_an_answer and not MEASUREMENTS & set(stated):
             facts.update(engine.normalise({name: _number_answer(name, text, intent, stated)}))
     elif question is not None and intent in {"affirm", "deny"}:
-        unanswered = [f for f in engine.open_facts(question, known) if f not in facts]
+        open_facts = engine.open_facts(question, known)
         if intent == "deny":
-            facts.update({f: False for f in unanswered})
+            _answer_open_facts(engine, facts, open_facts, False)
         elif question.type == "bool":
-            facts.update({f: True for f in unanswered})
+            _answer_open_facts(engine, facts, open_facts, True)
         elif not any(facts.get(f) for f in question.facts):
             return Answer(facts, hint="hint_choice_which")  # "yes" to a list: which one?
     if question is None or question.type != "number":
@@ -82,6 +86,17 @@ def read_answer(
     if facts or not_an_answer:
         return Answer(facts)
     return Answer(facts, hint=_hint(question, intent))
+
+
+def _answer_open_facts(engine: TriageEngine, facts: dict[str, Any], open_facts: list[str],
+                       value: bool) -> None:
+    """Yes/no answers the question's open facts. Where the words said the opposite
+    ("yes, still hot" to "have the symptoms gone?"), the safer value wins."""
+    for name in open_facts:
+        if name not in facts:
+            facts[name] = value
+        elif facts[name] != value:
+            facts[name] = engine.safer_value(name)
 
 
 def _yes_no_from_words(text: str, intent: str | None) -> str | None:

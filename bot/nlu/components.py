@@ -18,7 +18,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.facts import extract_facts
 
-NON_FACT_KEYS = {"number", "duration_days"}
+# Extractor keys that are not protocol facts (numbers and readings read in context).
+NON_FACT_KEYS = {"number", "duration_days", "oxygen_saturation", "heart_rate", "breathing_rate"}
 
 
 class _StatelessComponent(GraphComponent):

@@ -152,6 +152,11 @@ class TriageEngine:
         facts = self._with_defaults(self.normalise(facts))
         return [name for name in question.facts if facts.get(name) is None]
 
+    def safer_value(self, fact: str) -> Any:
+        """The value to keep when a person's answer contradicts itself: the one that cannot
+        make the route less urgent (True, unless the protocol says `safer: false`)."""
+        return self.fact_types[fact].get("safer", True)
+
     def question_for_fact(self, fact: str) -> Question:
         return next(q for q in self.questions if fact in q.facts)
 

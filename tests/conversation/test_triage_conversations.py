@@ -423,7 +423,7 @@ def test_punctuation_and_emoji_are_not_yes_or_no(chat, non_answer):
 def test_hang_on_waits_without_answering(chat):
     chat.say("can you check my symptoms?")
     chat.say("hang on")
-    assert chat.asked is None and "take your time" in chat.text.lower()
+    assert "take your time" in chat.text.lower() and chat.asked == DANGER
     chat.say("/deny")
     assert chat.asked == ["fever"]
 
@@ -485,3 +485,44 @@ def test_thanks_during_the_check_carries_on(chat):
     start_check(chat)
     chat.say("thanks")
     assert "carry on" in chat.text and chat.asked == ["fever"]
+
+
+def test_no_still_there_is_not_gone(chat):
+    chat.say("I'm on chemo for breast cancer and have a temp of 37.5 since last night")
+    chat.say("none")
+    assert chat.asked == ["symptoms_resolved"]
+    chat.say("no still there")
+    assert route(chat) == "fever_clinic"
+
+
+def test_more_than_three_days_typed_in_words(chat):
+    chat.say("I'm 30, fever 38.5")
+    chat.press("None of these")
+    assert chat.asked == ["fever_days"]
+    chat.say("More than 3 days")
+    assert chat.asked == ["symptoms_resolved"]
+    chat.press("No, still unwell")
+    assert route(chat) == "fever_clinic"
+
+
+def test_an_oxygen_reading_is_not_a_temperature(chat):
+    chat.say("I've got a fever, I'm 34")
+    chat.press("None of these")
+    assert chat.asked == ["temperature_c"]
+    chat.say("my oxygen is 97%")
+    assert chat.asked == ["temperature_c"]
+
+
+def test_an_answer_after_waiting_gets_no_stray_reply(chat):
+    start_check(chat)
+    chat.say("hang on")
+    assert chat.asked == ["fever"]
+    chat.say("no")
+    assert "take care" not in chat.text.lower()
+    assert chat.asked == ["respiratory_symptoms"]
+
+
+def test_ok_after_a_result(chat):
+    chat.say("my lips look blue")
+    chat.say("ok")
+    assert "here if anything changes" in chat.text

@@ -4,13 +4,18 @@ Each case: the message, the facts it must yield (a subset of the result) and the
 must be absent. Floats are compared with pytest.approx.
 """
 
+from datetime import date
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from bot.nlu.facts import FACT_NAMES, extract_facts
+from bot.nlu.facts import FACT_NAMES, OUTPUT_KEYS, READING_KEYS, extract_facts
 
 C101 = (101 - 32) * 5 / 9  # 38.33 C
-ALL_KEYS = (*FACT_NAMES, "duration_days", "number")
+ALL_KEYS = (*FACT_NAMES, "duration_days", "number", *READING_KEYS)
+NOT_ANSWERS = ["number", "temperature_c", "age", "duration_days"]  # a reading is none of these
+SINCE_MONDAY = (date.today().weekday() - 0 - 1) % 7 + 1  # days back to the last Monday before today
+SINCE_TUESDAY = (date.today().weekday() - 1 - 1) % 7 + 1
 
 
 def only(*keys):
@@ -57,7 +62,7 @@ CASES = [
     case("fever for 48 hours", fever_days=2),
     case("high temperature since yesterday", fever=True, fever_days=1),
     case("my fever started two days ago", fever=True, fever_days=2),
-    case("had a fever since monday", fever=True, absent=["fever_days", "duration_days"]),
+    case("had a fever since monday", fever=True, fever_days=SINCE_MONDAY, absent=["duration_days"]),
     case("I've had a cough for 5 days", respiratory_symptoms=True, duration_days=5,
          absent=["fever_days"]),
     case("I've had a cough for 5 days and a fever since yesterday",
@@ -270,6 +275,80 @@ CASES = [
     case("yes, they have gone away", symptoms_resolved=True),
     case("they have gone to bed", absent=["symptoms_resolved"]),
 
+    # --- QA round: "still" means not gone, whatever yes/no comes before it (safety)
+    *[case(text, symptoms_resolved=False) for text in [
+        "no still there", "no still have it", "No still unwell", "no still sick",
+        "no it's still there", "no i still have it", "yes, still hot", "yes still a bit warm",
+        "yeah still coughing", "still hot", "still a bit warm", "no, still have a cough",
+        "I still have a cough"]],
+    case("yeah still coughing", respiratory_symptoms=True, symptoms_resolved=False),
+    case("no fever. still coughing", fever=False, respiratory_symptoms=True, symptoms_resolved=False),
+
+    # --- QA round: "more than N days" has lasted N+1 days (safety: R-F3 is "more than 3 days")
+    case("fever 39 for more than 3 days", fever=True, temperature_c=39.0, fever_days=4,
+         absent=["duration_days", "number"]),
+    case("fever for over a week", fever=True, fever_days=8),
+    case("temperature of 38 for more than 2 days", temperature_c=38.0, fever_days=3),
+    case("fever for less than a day", fever=True, fever_days=0),
+    case("fever for about 3 days", fever=True, fever_days=3),
+
+    # --- QA round: readings that are not temperatures, ages or durations (safety)
+    case("my oxygen is 97%", oxygen_saturation=97.0, absent=["breathing_difficulty", *NOT_ANSWERS]),
+    case("my oxygen is 93%", oxygen_saturation=93.0, breathing_difficulty=True, absent=NOT_ANSWERS),
+    case("sats 95", oxygen_saturation=95.0, absent=["breathing_difficulty", *NOT_ANSWERS]),
+    case("pulse ox 97", oxygen_saturation=97.0, absent=["heart_rate", *NOT_ANSWERS]),
+    case("his pulse is 100", heart_rate=100.0, absent=["breathing_difficulty", *NOT_ANSWERS]),
+    case("heart rate 100", heart_rate=100.0, absent=["breathing_difficulty", *NOT_ANSWERS]),
+    case("110 bpm", heart_rate=110.0, absent=NOT_ANSWERS),
+    case("pulse 100 times a minute", heart_rate=100.0, absent=["breathing_rate", *NOT_ANSWERS]),
+    case("35 times a minute", breathing_rate=35.0, breathing_difficulty=True, absent=NOT_ANSWERS),
+    case("breathing 35 a minute", breathing_rate=35.0, breathing_difficulty=True, absent=NOT_ANSWERS),
+    case("temp 38.5, heart rate 110, oxygen 94", temperature_c=38.5, heart_rate=110.0,
+         oxygen_saturation=94.0, absent=["number", "breathing_difficulty"]),
+
+    # --- QA round: "N days ago" about another event is not how long the fever has lasted (safety)
+    case("I saw my friend 5 days ago and today I have a fever of 38.5", fever=True,
+         temperature_c=38.5, absent=["fever_days", "duration_days", "number"]),
+    case("had my vaccine 4 days ago, temp 38.2 today", temperature_c=38.2,
+         absent=["fever_days", "duration_days", "number"]),
+    case("flew back 5 days ago, fever 100.4", fever=True, temperature_c=38.0,
+         absent=["fever_days", "duration_days", "number"]),
+    case("fever started 2 days ago", fever=True, fever_days=2),
+    case("I've had a fever for 3 days", fever=True, fever_days=3),
+    case("feverish since 2 days ago", fever=True, fever_days=2),
+    case("2 days ago my fever started", fever=True, fever_days=2),
+
+    # --- QA round: facts given in passing
+    case("has a temp", fever=True),
+    case("with a temperature", fever=True),
+    case("running a temperature", fever=True),
+    case("no temp", fever=False),
+    case("no temperature that I know of", fever=False),
+    case("temperature is normal", fever=False),
+    case("no symptoms at all", fever=False, respiratory_symptoms=False),
+    case("I have no symptoms", fever=False, respiratory_symptoms=False),
+    case("I feel fine", absent=ALL_KEYS),
+    case("my sister has no symptoms", absent=["fever", "respiratory_symptoms"]),
+    case("no more symptoms", symptoms_resolved=True, absent=["fever", "respiratory_symptoms"]),
+    case("hasn't got a thermometer", temperature_c="unknown", absent=["fever"]),
+    case("didn't take her temperature", temperature_c="unknown", absent=["fever"]),
+    case("no thermometer", temperature_c="unknown", absent=["fever"]),
+    case("no thermometer but she feels hot", temperature_c="unknown", fever=True),
+    case("my temp was 38 but no thermometer now", temperature_c=38.0),
+
+    # --- QA round: weekdays
+    case("since tuesday I've had a fever", fever=True, fever_days=SINCE_TUESDAY),
+    case("fever since tuesday", fever=True, fever_days=SINCE_TUESDAY),
+
+    # --- QA round: button titles typed out
+    case("Sick people around me", cluster_exposure=True),
+    case("Contact with a confirmed case", contact_confirmed_case=True),
+    case("Travel to an affected area", travel_high_risk_area=True),
+    case("Long-term condition", chronic_condition=True),
+    case("Weak immune system", immunocompromised=True),
+    case("Bluish lips or face", cyanosis=True),
+    case("Confusion or hard to wake", confusion=True),
+
     # --- one message, many facts
     case("My partner tested positive on Tuesday and I now have a temperature of 38.1",
          contact_confirmed_case=True, fever=True, temperature_c=38.1),
@@ -316,7 +395,7 @@ def test_values_have_the_documented_types():
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=80))
 def test_never_crashes_and_returns_known_keys(text):
-    assert set(extract_facts(text)) <= {*FACT_NAMES, "duration_days", "number"}
+    assert set(extract_facts(text)) <= set(OUTPUT_KEYS)
 
 
 DANGER = ["my lips look bluish", "I can't breathe", "I have chest pain", "he is confused"]

@@ -1,4 +1,6 @@
 """Number, temperature, duration and age parsing (bot/nlu/numbers.py)."""
+from datetime import date
+
 import pytest
 from hypothesis import given, strategies as st
 
@@ -54,12 +56,34 @@ def test_parse_temperature_rejects(text):
     ("3-day", 3), ("a couple of days", 2), ("a fortnight", 14), ("since the day before yesterday", 2),
     ("since last night", 1), ("about 5 days", 5), ("12 hours", 0), ("80 hours", 4), ("1 day", 1),
     ("for the past four days", 4), ("10 days", 10),
+    # strictly more than N days has lasted N+1 (R-F3 asks for "more than 3 days")
+    ("More than 3 days", 4), ("over 3 days", 4), ("longer than 3 days", 4),
+    ("more than three days", 4), ("for more than a week", 8), ("over the past 3 days", 3),
+    ("less than a day", 0), ("under a day", 0), ("less than 3 days", 2), ("about 3 days", 3),
 ])
 def test_parse_duration_days(text, expected):
     assert parse_duration_days(text) == expected
 
 
-@pytest.mark.parametrize("text", ["since monday", "a few days", "abc", "", "for ages", "1000"])
+FRIDAY = date(2026, 11, 27)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("since monday", 4), ("since Monday", 4), ("since thursday", 1), ("since friday", 7),
+    ("since saturday", 6), ("since last tuesday", 3), ("wednesday", 2),
+])
+def test_parse_duration_days_weekdays(text, expected):
+    assert FRIDAY.weekday() == 4
+    assert parse_duration_days(text, today=FRIDAY) == expected
+
+
+def test_weekdays_default_to_today():
+    expected = (date.today().weekday() - 0 - 1) % 7 + 1
+    assert parse_duration_days("since monday") == expected
+    assert parse_duration_days("since yesterday") == 1
+
+
+@pytest.mark.parametrize("text", ["a few days", "abc", "", "for ages", "1000"])
 def test_parse_duration_days_rejects(text):
     assert parse_duration_days(text) is None
 

@@ -28,11 +28,16 @@ FACT_NAMES: tuple[str, ...] = (
     "travel_high_risk_area", "cluster_exposure", "healthcare_worker", "age", "pregnant",
     "chronic_condition", "immunocompromised",
 )
+# Readings that are not protocol facts: the dialogue must not take them as a number answer
+# ("my oxygen is 97%" answers no temperature question).
+READING_KEYS: tuple[str, ...] = ("oxygen_saturation", "heart_rate", "breathing_rate")
+OUTPUT_KEYS: tuple[str, ...] = (*FACT_NAMES, "duration_days", "number", *READING_KEYS)
+UNKNOWN = "unknown"  # temperature_c when the person says it was not measured
 LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
 NUM = "#num"  # the NORM of every number token, so patterns can say "any number"
 CUE_LABELS = ("neg", "pseudo", "uncertain", "res_before", "res_after", "ongoing")
 # Quantity kinds in the order they may claim a number ("20 weeks pregnant" is not an age).
-QUANTITY_ORDER = ("spo2", "rate", "pregnancy", "temp_unit", "age_other", "age_self",
+QUANTITY_ORDER = ("spo2", "pulse", "rate", "pregnancy", "temp_unit", "age_other", "age_self",
                   "duration", "temp_word")
 
 
@@ -88,6 +93,7 @@ class _Extractor:
         q = lexicon["quantities"]
         self.fever_words = set(self._words(q["fever_words"]))
         self.spo2_max, self.rate_min = q["spo2_max"], q["breathing_rate_min"]
+        self.onset_words = set(self._words(q["onset_words"]))
         ask = lexicon["questions"]
         self.question_leads = set(self._words(ask["lead_words"]))
         self.question_personal = set(self._words(ask["personal"]))
@@ -198,7 +204,8 @@ class _Extractor:
         ask, tp = self.lex["questions"], self.lex["third_party"]
         for label, items in [("q_open", ask["openers"]), ("q_aux", ask["aux_openers"]),
                              ("q_cue", ask["cues"]), ("tp_other", tp["others"]),
-                             ("tp_patient", tp["patients"]), ("tp_well", tp["writer_well"])]:
+                             ("tp_patient", tp["patients"]), ("tp_well", tp["writer_well"]),
+                             ("not_measured", self.lex["quantities"]["not_measured"])]:
             items = [i for i in items if isinstance(i, dict)] + self._expand(
                 i for i in items if not isinstance(i, dict))
             docs, pairs = self._item_patterns(items, label)
@@ -236,10 +243,20 @@ class _Extractor:
         # "breathing really fast, like 35 a minute" (but not "breathing ok, pulse 110 a minute")
         rate_blockers = set(self._words(q["rate_blockers"])) | temp_words | oxygen
         per_minute = self._terms(q["per_minute"])
+        pulse_gap = gap(3, temp_words | oxygen | set(self._words(q["rate_context"])))
+        comparators = [[one_of({"more", "longer", "less", "fewer", "shorter"}), one_of({"than"})],
+                       [one_of({"over", "under", "above", "below"})]]
+        weekdays = set(numbers.WEEKDAYS)
+        durations = [[num, hyphen, one_of(days), one_of({"ago"}, op="?")],
+                     [one_of({"a", "an", "couple"}), one_of({"of"}, op="?"), one_of(days),
+                      one_of({"ago"}, op="?")]]
         return {
             "spo2": [[one_of(oxygen), *gap(4, not_oxygen), num],
                      [num, {"ORTH": "%"}, *gap(1), one_of(oxygen)]],
+            "pulse": [t + pulse_gap + [num] for t in self._terms(q["pulse_words"])]
+                     + [[num] + u for u in self._terms(q["pulse_units"])],
             "rate": [t + gap(3) + [num] for t in self._terms(q["rate_words"])]
+                    + [[num] + t for t in self._terms(q["rate_times"])]
                     + [[num, one_of(set(self._words(q["rate_units"])))],
                        [one_of({"breathing", "breathes", "breathe"}), num, one_of({"times"})]]
                     + [t + gap(6, rate_blockers) + [num] + m
@@ -264,10 +281,11 @@ class _Extractor:
                             for t in self._terms(q["age_persons"])]
                          + [t + [{"ORTH": "("}, num, *age_tail, {"ORTH": ")"}]  # "my daughter (4)"
                             for t in self._terms(q["age_persons"])],
-            "duration": [[num, hyphen, one_of(days), one_of({"ago"}, op="?")],
-                         [one_of({"a", "an", "couple"}), one_of({"of"}, op="?"), one_of(days),
-                          one_of({"ago"}, op="?")],
-                         [one_of({"the"}, op="?"), one_of({"day"}), one_of({"before"}), one_of({"yesterday"})]]
+            # "more than 3 days" is kept in the span: parse_duration_days reads it as 4
+            "duration": durations + [c + d for c in comparators for d in durations]
+                        + [[one_of(set(self._words(q["since_words"]))),
+                            one_of({"last", "on", "this", "past"}, op="?"), one_of(weekdays)]]
+                        + [[one_of({"the"}, op="?"), one_of({"day"}), one_of({"before"}), one_of({"yesterday"})]]
                         + [[one_of(set(self._words(q["since_words"]))), one_of({"the"}, op="?"),
                             *[{"NORM": w} for w in r]] for r in relative],
             "temp_word": [[one_of(temp_words), *[{"NORM": {"NOT_IN": sorted(self.sentence_breaks)},
@@ -294,8 +312,12 @@ class _Extractor:
             self._judge(doc, m, mentions, cues, clause)
         # "my sister had a fever last week, I'm ok": her fever is not the patient's
         theirs = self._third_party(doc, mentions, clause, context)
+        # "my sister has no symptoms" does not deny the patient's symptoms either
+        anyone = self._third_party(doc, mentions, clause, context, everyone=True)
         mentions = [m for m in mentions if not (
-            self.kinds[m.fact] in self.tp_kinds and any(s <= m.start < e for s, e in theirs))]
+            self.kinds[m.fact] in self.tp_kinds and any(s <= m.start < e for s, e in theirs))
+            and not (self.kinds[m.fact] in self.tp_kinds and self._value(m, True) is False
+                     and any(s <= m.start < e for s, e in anyone))]
         for label in self.tp_quantities:
             quantities[label] = [(v, sp) for v, sp in quantities[label]
                                  if not any(s <= sp.start < e for s, e in theirs)]
@@ -308,16 +330,23 @@ class _Extractor:
         if any(v <= self.spo2_max for v, _ in quantities["spo2"]) or \
                 any(v >= self.rate_min for v, _ in quantities["rate"]):
             facts["breathing_difficulty"] = True
+        # readings are exposed under their own keys, never as a number, temperature or age
+        for key, label, pick in (("oxygen_saturation", "spo2", min), ("heart_rate", "pulse", max),
+                                 ("breathing_rate", "rate", max)):
+            if quantities[label]:
+                facts[key] = pick(v for v, _ in quantities[label])
         temps = [v for v, _ in quantities["temp_unit"] + quantities["temp_word"] if v is not None]
         if temps:
             facts["temperature_c"] = max(temps)
-        facts.update(self._durations(doc, quantities, mentions, chains, sentence))
+        elif any(sp.label_ == "not_measured" for sp in context):
+            facts["temperature_c"] = UNKNOWN  # "no thermometer", "didn't take her temperature"
+        facts.update(self._durations(doc, quantities, mentions, chains, sentence, clause))
         if age is not None:
             facts["age"] = age
         number = self._leftover_number(doc, consumed, mentions, cue_spans)
         if number is not None:
             facts["number"] = number
-        return {k: facts[k] for k in (*FACT_NAMES, "duration_days", "number") if k in facts}
+        return {k: facts[k] for k in OUTPUT_KEYS if k in facts}
 
     def _segments(self, doc):
         """Clause and sentence number of every token (breaks start a new one)."""
@@ -384,7 +413,7 @@ class _Extractor:
                     scopes.append((start, end[c]))
         return scopes
 
-    def _third_party(self, doc, mentions, clause, context) -> list[tuple[int, int]]:
+    def _third_party(self, doc, mentions, clause, context, everyone=False) -> list[tuple[int, int]]:
         """Token ranges about another named adult, when the findings there are not the patient's.
 
         That is when the message says the writer is well ("I'm ok") or the person is a
@@ -397,7 +426,7 @@ class _Extractor:
                     and m.pair and m.state != "negated"]
         ranges = []
         for k, person in enumerate(people):
-            if person.label_ != "tp_other" or not (well or any(
+            if person.label_ != "tp_other" or not (everyone or well or any(
                     s <= person.start and person.end <= e for s, e in contacts)):
                 continue
             c = clause[person.start]
@@ -424,7 +453,9 @@ class _Extractor:
         # a phrase with its own negation ("not making sense", "can't breathe", "not gone") is not
         # negated again by a cue before it ("no he's not making sense") nor resolved by "anymore"
         own_negation = not m.pair and any(t.norm_ in self.negation_words for t in doc[m.start:m.end])
-        if own_negation:
+        # "no still there", "no I still have it": a yes/no before a "still" phrase never flips it
+        own_ongoing = any(label == "ongoing" and m.start <= s and e <= m.end for label, s, e in cues)
+        if own_negation or own_ongoing:
             labels.discard("neg")
         if m.pair:  # "lips are not blue", "nobody ... tested positive" (but "lips have gone blue")
             labels |= {label for label, s, e in cues if m.start <= s and e <= m.end
@@ -516,6 +547,9 @@ class _Extractor:
             return facts
         gone = [m.end for m in mentions if m.state == "resolved"
                 or (m.fact == "symptoms_resolved" and self._value(m, child))]
+        if not gone and any(m.ongoing and m.state == "stated" and self._value(m, child)
+                            and self.kinds[m.fact] in ("symptom", "danger") for m in mentions):
+            facts["symptoms_resolved"] = False  # "yeah still coughing"
         if gone:
             # A symptom told after "it's gone" (or with "still") is current: then it is unclear
             # whether everything has gone, so leave it to the question.
@@ -563,10 +597,10 @@ class _Extractor:
         return label == "duration" and follower == "old"
 
     def _quantity_value(self, label, span, num_token):
-        if label in ("spo2", "rate"):
+        if label in ("spo2", "rate", "pulse"):
             value = numbers.parse_number(num_token.text)
-            ok = 50 <= value <= 100 if label == "spo2" else 5 <= value <= 150
-            return value if ok else None
+            low, high = {"spo2": (50, 100), "rate": (5, 150), "pulse": (20, 250)}[label]
+            return value if low <= value <= high else None
         if label == "temp_unit":
             return numbers.parse_temperature(span.text)
         if label == "temp_word":
@@ -577,10 +611,14 @@ class _Extractor:
             return numbers.parse_duration_days(span.text)
         return True  # pregnancy weeks: the number is only claimed
 
-    def _durations(self, doc, quantities, mentions, chains, sentence):
+    def _durations(self, doc, quantities, mentions, chains, sentence, clause):
         """Each duration goes to fever_days when its nearest finding is a fever, else duration_days.
 
         A finding joined to a fever by a list ("fever and cough for 3 days") counts as fever.
+        "N days ago" dates the finding only when it follows the finding in its clause ("fever
+        started 2 days ago") or an onset word is next to the finding ("2 days ago my fever
+        started"); else it dates something else ("I saw my friend 5 days ago and today I have
+        a fever") and is dropped.
         """
         said = [i for i, m in enumerate(mentions) if self._value(m, True) and self.kinds[m.fact] != "status"]
         fever_chains = {chains[i] for i in said if mentions[i].fact == "fever"}
@@ -589,11 +627,21 @@ class _Extractor:
         denied = [(m.start, m.end) for m in mentions if m.state == "negated"]
         anchors += [(t.i, t.i + 1, True) for t in doc if t.norm_ in self.fever_words
                     and not any(s <= t.i < e for s, e in denied)]
+
+        def onset_next_to(s, e):
+            return any(t.norm_ in self.onset_words for t in doc[max(s - 1, 0):min(e + 2, len(doc))])
+
         out: dict[str, int] = {}
         for days, span in quantities["duration"]:
+            ago = any(t.norm_ == "ago" for t in span)
+            usable = [(s, e, fever) for s, e, fever in anchors if sentence[s] == sentence[span.start]
+                      and (not ago or (clause[s] == clause[span.start]
+                                       and (e <= span.start or onset_next_to(s, e))))]
+            if ago and not usable:
+                continue  # the date of something else
             # nearest first; on a tie the one before the duration, then a fever
             near = [(max(span.start - e, s - span.end, 0), s >= span.end, not fever)
-                    for s, e, fever in anchors if sentence[s] == sentence[span.start]]
+                    for s, e, fever in usable]
             key = "fever_days" if near and not min(near)[2] else "duration_days"
             out[key] = max(out.get(key, days), days)
         return out

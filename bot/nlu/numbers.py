@@ -6,6 +6,7 @@ The unit tables here are also used by facts.py to build its token patterns.
 """
 from __future__ import annotations
 
+import datetime
 import math
 import re
 
@@ -43,6 +44,13 @@ RELATIVE_DAYS = {  # how many days ago a named moment is
     "this morning": 0, "this afternoon": 0, "this evening": 0, "today": 0, "tonight": 0,
 }
 MAX_DAYS = 730
+WEEKDAYS = {  # weekday word -> datetime.date.weekday() (short forms that are other words left out)
+    "monday": 0, "tuesday": 1, "tues": 1, "wednesday": 2, "weds": 2, "thursday": 3, "thurs": 3,
+    "friday": 4, "saturday": 5, "sunday": 6,
+}
+# "more than 3 days" has lasted strictly longer: day 4; "less than 3 days": day 2.
+MORE_THAN = (("more", "than"), ("longer", "than"), ("over",), ("above",))
+LESS_THAN = (("less", "than"), ("fewer", "than"), ("under",), ("shorter", "than"), ("below",))
 
 AGE_UNITS = {  # unit word -> years
     "year": 1, "years": 1, "yr": 1, "yrs": 1, "y": 1, "yo": 1,
@@ -207,24 +215,52 @@ def _find(words, phrase):
     return any(words[i:i + n] == phrase for i in range(len(words) - n + 1))
 
 
-def parse_duration_days(text: str) -> int | None:
-    """Whole days: '3 days', 'a week', '48 hours', 'since yesterday', bare '3'. Weekdays -> None."""
+def _comparison(words, i) -> int:
+    """+1 after "more than"/"over", -1 after "less than"/"under", else 0 (words before i)."""
+    for phrases, sign in ((MORE_THAN, 1), (LESS_THAN, -1)):
+        if any(tuple(words[max(i - len(p), 0):i]) == p for p in phrases):
+            return sign
+    return 0
+
+
+def _compared(days: int | None, sign: int) -> int | None:
+    if days is None or not sign:
+        return days
+    return max(days - 1, 0) if sign < 0 else min(days + 1, MAX_DAYS)
+
+
+def days_since_weekday(weekday: int, today: datetime.date | None = None) -> int:
+    """Days since the most recent such weekday before today (1..7)."""
+    today = today or datetime.date.today()
+    return (today.weekday() - weekday - 1) % 7 + 1
+
+
+def parse_duration_days(text: str, today: datetime.date | None = None) -> int | None:
+    """Whole days: '3 days', 'a week', '48 hours', 'since yesterday', 'since monday', bare '3'.
+
+    "more than 3 days" / "over 3 days" -> 4 (strictly more); "less than a day" -> 0.
+    Weekdays count back from `today` (default: the real date) to the last such day before it.
+    """
     words = words_of(text)
     found = scan_numbers(words)
-    for _, end, value in found:
+    for start, end, value in found:
         unit = _unit_after(words, end, DAY_UNITS)
         if unit:
-            return _whole_days(value * DAY_UNITS[unit])
+            return _compared(_whole_days(value * DAY_UNITS[unit]), _comparison(words, start))
     for i, word in enumerate(words):
         count = {"a": 1, "an": 1, "couple": 2}.get(word)
         j = i + 2 if words[i + 1:i + 2] == ["of"] else i + 1
         if count and j < len(words) and words[j] in DAY_UNITS:
-            return _whole_days(count * DAY_UNITS[words[j]])
+            sign = _comparison(words, i - (word == "couple" and words[i - 1:i] == ["a"]))
+            return _compared(_whole_days(count * DAY_UNITS[words[j]]), sign)
     for phrase, days in RELATIVE_DAYS.items():  # longest phrases first
         if _find(words, phrase.split()):
             return days
+    for word in words:
+        if word in WEEKDAYS:
+            return days_since_weekday(WEEKDAYS[word], today)
     if found and len(found) == 1 and found[0][2] <= 365:
-        return _whole_days(found[0][2])
+        return _compared(_whole_days(found[0][2]), _comparison(words, found[0][0]))
     return None
 
 

@@ -63,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
     ]
 
     signal.signal(signal.SIGTERM, lambda *_: (stop(processes), sys.exit(0)))
+    # Ctrl-C stops everything even when started from a shell that ignores SIGINT (background).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         print("Starting the assistant (loading the model takes about half a minute)...", flush=True)
         if not wait_until_up(f"http://127.0.0.1:{rasa_port}/status?token={api_token()}",

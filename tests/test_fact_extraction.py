@@ -28,6 +28,13 @@ def case(text, absent=(), **expected):
 
 
 CASES = [
+    # found by exploratory testing: "can't stop" and "won't go away" mean more, not less
+    case("my 1 year old has a cough that won't go away", respiratory_symptoms=True, age=1.0,
+         absent=["symptoms_resolved"]),
+    case("I'm 70 and I can't stop coughing", respiratory_symptoms=True, age=70.0),
+    case("can't shake this cough", respiratory_symptoms=True),
+    case("the fever doesn't go away", fever=True, absent=["symptoms_resolved"]),
+    case("my cough is not going away", respiratory_symptoms=True, absent=["symptoms_resolved"]),
     # --- the openers from the brief
     case("I've had a fever of 101F for 3 days and my coworker just tested positive",
          fever=True, temperature_c=C101, fever_days=3, contact_confirmed_case=True,

@@ -526,3 +526,24 @@ def test_ok_after_a_result(chat):
     chat.say("my lips look blue")
     chat.say("ok")
     assert "here if anything changes" in chat.text
+
+
+def test_a_cough_that_wont_go_away_in_a_toddler(chat):
+    chat.say("my 1 year old has a cough that won't go away")
+    chat.press("None of these")
+    for _ in range(6):
+        if chat.triage:
+            break
+        chat.say("no")
+    assert route(chat) == "fever_clinic" and chat.triage["rules"][0] == "R-F4"
+
+
+def test_cant_stop_coughing_at_seventy(chat):
+    chat.say("I'm 70 and I can't stop coughing")
+    chat.press("None of these")
+    for _ in range(6):
+        if chat.triage:
+            break
+        assert chat.asked != ["respiratory_symptoms"]  # already said
+        chat.say("/deny")
+    assert route(chat) == "online_specialist" and chat.triage["rules"] == ["R-O3"]

@@ -43,7 +43,7 @@ class ValidateTriageForm(Action):
             known=known,
         )
         events: List[EventType] = [SlotSet(name, value) for name, value in answer.facts.items()]
-        if answer.hint and question is not None:
+        if answer.hint:
             # Not an answer we can use: say why and keep the form going (asks again).
             utter(dispatcher, tracker, answer.hint)
             reprompts = (tracker.get_slot("triage_reprompts") or 0) + 1

@@ -131,9 +131,9 @@ def _number_answer(name: str, text: str, intent: str | None, stated: Mapping[str
     return NUMBER_PARSERS[name](text)
 
 
-def _hint(question: Question | None, intent: str | None) -> str:
+def _hint(question: Question | None, intent: str | None) -> str | None:
     if question is None:
-        return "default"
+        return None  # outside the form, the dialogue's rules answer
     if intent == "dont_know" and question.type != "number":
         return "hint_dont_know_danger" if question.id == "danger_signs" else "hint_dont_know"
     if question.type == "number":

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 import yaml
 
@@ -124,9 +124,6 @@ class TriageEngine:
     def possible_routes(self, facts: Facts) -> frozenset[str]:
         """Every route some answers to the open questions could still lead to."""
         return self._possible(self._freeze(self.normalise(facts)))
-
-    def route_is_fixed(self, facts: Facts) -> bool:
-        return len(self.possible_routes(facts)) == 1
 
     def relevant_facts(self, facts: Facts) -> list[str]:
         """Unknown facts whose answer could change the route, in protocol order."""
@@ -348,15 +345,3 @@ def load_engine(path: str | Path | None = None, **overrides: Any) -> TriageEngin
     with open(path or DEFAULT_PROTOCOL, encoding="utf-8") as handle:
         return TriageEngine(yaml.safe_load(handle), **overrides)
 
-
-def route_rank(engine: TriageEngine, route: str) -> int:
-    """0 for the most urgent route."""
-    return engine.routes.index(route)
-
-
-def merge_facts(*sources: Iterable[tuple[str, Any]] | Mapping[str, Any]) -> dict[str, Any]:
-    merged: dict[str, Any] = {}
-    for source in sources:
-        items = source.items() if isinstance(source, Mapping) else source
-        merged.update((k, v) for k, v in items if v is not None)
-    return merged

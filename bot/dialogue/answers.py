@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from bot.nlu.facts import READING_KEYS
 from bot.nlu.numbers import parse_age_years, parse_duration_days, parse_temperature
 from bot.triage.engine import Question, TriageEngine
 from bot.triage.expressions import NOT_MEASURED
@@ -31,7 +32,7 @@ NUMBER_PARSERS = {
 }
 # Readings the extractor recognised as something else: never an answer to a number question
 # ("my oxygen is 97%" is not 97 °F).
-MEASUREMENTS = frozenset({"oxygen_saturation", "heart_rate", "breathing_rate"})
+MEASUREMENTS = frozenset(READING_KEYS)
 # A reply that opens with yes or no answers a yes/no question, whatever else it says
 # ("no, still coughing").
 _LEADING_YES_NO = re.compile(r"^\s*(yes|yeah|yep|yup|no|nope|nah)\b", re.IGNORECASE)

@@ -16,10 +16,10 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.facts import extract_facts
+from bot.nlu.facts import FACT_NAMES, OUTPUT_KEYS, extract_facts
 
 # Extractor keys that are not protocol facts (numbers and readings read in context).
-NON_FACT_KEYS = {"number", "duration_days", "oxygen_saturation", "heart_rate", "breathing_rate"}
+NON_FACT_KEYS = set(OUTPUT_KEYS) - set(FACT_NAMES)
 
 
 class _StatelessComponent(GraphComponent):

@@ -15,24 +15,11 @@ import urllib.request
 
 from bot.processes import (RASA, action_server_command, port_in_use, server_environment, stop,
                            wait_until_up)
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import PROJECT_ROOT, VAR, Settings, api_token, channel_token
 
-VAR = PROJECT_ROOT / "var"
 TOKEN_FILE = VAR / "rasa-api-token"
 # Exit codes of a server stopped on purpose (Ctrl-C or a terminate), not a crash.
 STOPPED_BY_SIGNAL = {0, -signal.SIGINT, -signal.SIGTERM, 128 + signal.SIGINT}
-
-
-def api_token() -> str:
-    """RASA_API_TOKEN, or one generated once and kept (owner-only) under var/."""
-    token = os.environ.get("RASA_API_TOKEN")
-    if token:
-        return token
-    VAR.mkdir(exist_ok=True)
-    if not TOKEN_FILE.exists():
-        TOKEN_FILE.write_text(secrets.token_urlsafe(32))
-        TOKEN_FILE.chmod(0o600)
-    return TOKEN_FILE.read_text().strip()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,7 +29,11 @@ def run(args: argparse.Namespace) -> int:
 
     Database(settings.database_url).migrate()
     host, rasa_port, action_port = args.host, args.port, args.action_port
-    for name, address, port in [("RASA_PORT", host, rasa_port), ("ACTION_PORT", "127.0.0.1", action_port)]:
+    web_host, web_port = args.web_host, args.web_port
+    telegram = bool(os.environ.get("TELEGRAM_BOT_TOKEN"))
+    for name, address, port in [("RASA_PORT", host, rasa_port),
+                                ("ACTION_PORT", "127.0.0.1", action_port),
+                                ("WEB_PORT", web_host, web_port)]:
         if port_in_use(address, port):
             print(f"Port {port} is already in use (is the assistant already running?). "
                   f"Stop that program, or choose another port: make run {name}=<port>",
@@ -52,6 +43,11 @@ def run(args: argparse.Namespace) -> int:
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
         "RASA_TRACKER_DB": os.environ.get("RASA_TRACKER_DB", str(VAR / "assistant.db")),
         "DATABASE_URL": settings.database_url,
+        "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+        "RASA_API_TOKEN": api_token(),
+        "CHANNEL_TOKEN": channel_token(),
+        "WEB_HOST": web_host,
+        "WEB_PORT": str(web_port),
     })
     VAR.mkdir(exist_ok=True)
     processes = [
@@ -60,7 +56,11 @@ def run(args: argparse.Namespace) -> int:
                           "--credentials", "credentials.yml", "--interface", host,
                           "--port", str(rasa_port), "--enable-api", "--auth-token", api_token()],
                          cwd=PROJECT_ROOT, env=env),
+        subprocess.Popen([sys.executable, "-m", "bot.web"], cwd=PROJECT_ROOT, env=env),
     ]
+    if telegram:
+        processes.append(subprocess.Popen([sys.executable, "-m", "bot.telegram_gateway"],
+                                          cwd=PROJECT_ROOT, env=env))
 
     signal.signal(signal.SIGTERM, lambda *_: (stop(processes), sys.exit(0)))
     # Ctrl-C stops everything even when started from a shell that ignores SIGINT (background).
@@ -72,9 +72,18 @@ def run(args: argparse.Namespace) -> int:
             print("The assistant did not start; see the messages above.", file=sys.stderr)
             stop(processes)
             return 1
+        web = f"http://{web_host}:{web_port}"
+        if not wait_until_up(f"{web}/healthz", processes, seconds=60):
+            print("The web chat did not start; see the messages above.", file=sys.stderr)
+            stop(processes)
+            return 1
+        telegram_line = ("  Telegram:                your bot answers (gateway started)\n" if telegram else
+                         "  Telegram:                set TELEGRAM_BOT_TOKEN to connect a bot\n")
         print(f"""
 The fever triage assistant is running.
+  Chat in your browser:    {web}/
   Chat in this terminal:   make shell        (in another terminal)
+{telegram_line.rstrip()}
   REST channel:            POST http://{host}:{rasa_port}/webhooks/rest/webhook
                            {{"sender": "me", "message": "hi"}}
   Rasa HTTP API token:     in {TOKEN_FILE.relative_to(PROJECT_ROOT)} (or RASA_API_TOKEN)
@@ -141,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     run_parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     run_parser.add_argument("--action-port", type=int,
                             default=int(os.environ.get("ACTION_PORT", 5055)))
+    run_parser.add_argument("--web-host", default=os.environ.get("WEB_HOST", "127.0.0.1"))
+    run_parser.add_argument("--web-port", type=int, default=int(os.environ.get("WEB_PORT", 8000)))
     run_parser.set_defaults(handler=run)
     chat_parser = commands.add_parser("chat", help="chat with a running assistant")
     chat_parser.add_argument("--host", default="127.0.0.1")

@@ -3,10 +3,43 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR = PROJECT_ROOT / "var"
+
+
+def local_secret(variable: str, file_name: str) -> str:
+    """The secret in `variable`, or one generated once and kept (owner-only) in var/.
+
+    Lets `make run` work with no configuration while a deployment sets its own.
+    """
+    value = os.environ.get(variable)
+    if value:
+        return value
+    path = VAR / file_name
+    if not path.exists():
+        VAR.mkdir(exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+def api_token() -> str:
+    """The Rasa HTTP API token (`?token=...`)."""
+    return local_secret("RASA_API_TOKEN", "rasa-api-token")
+
+
+def channel_token() -> str:
+    """Shared by our gateways (Telegram, web app) and the Rasa channels they post to."""
+    return local_secret("CHANNEL_TOKEN", "channel-token")
+
+
+def rasa_url() -> str:
+    """Where gateways reach the Rasa server."""
+    return os.environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/")
 
 
 @dataclass(frozen=True)

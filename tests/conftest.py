@@ -1,2 +1,13 @@
-"""Shared fixtures. Conversation fixtures (trained model, action server) live in
-tests/conversation/conftest.py so the fast unit tests never load Rasa."""
+"""Shared fixtures. Conversation fixtures (action server, agent) live in
+tests/conversation/conftest.py, the running assistant and the platforms' stand-ins in
+tests/channels/conftest.py; the fast unit tests use none of them and never load Rasa."""
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def model_path() -> str:
+    """Trained once per test run (skipped when config, domain and data are unchanged)."""
+    from bot.training import train
+
+    return str(train())

@@ -17,13 +17,6 @@ from bot.processes import running_action_server
 
 
 @pytest.fixture(scope="session")
-def model_path() -> str:
-    from bot.training import train
-
-    return str(train())
-
-
-@pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'assistant.db'}"
 

@@ -59,7 +59,7 @@ class Assistant:
 
     def tracker_events(self, conversation: str) -> list[dict]:
         """Events of one conversation, through Rasa's HTTP API."""
-        quoted = urllib.parse.quote(conversation, safe="")
+        quoted = urllib.parse.quote(conversation, safe=":")  # Rasa does not decode %3A
         url = f"{self.rasa_url}/conversations/{quoted}/tracker?token={API_TOKEN}"
         with urllib.request.urlopen(url, timeout=30) as answer:
             return json.loads(answer.read())["events"]

@@ -67,7 +67,10 @@ class FakeTelegram:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (a long poll at shutdown)
 
             def log_message(self, *_: Any) -> None:
                 pass
@@ -193,6 +196,11 @@ class FakeTelegram:
         with self._changed:
             return [p for t, m, p in self.calls
                     if t == token and m == "sendMessage" and int(p["chat_id"]) == chat_id]
+
+    def bot_messages(self, chat_id: int) -> list[dict]:
+        """The messages the bot sent to `chat_id` as they are now (edits applied)."""
+        with self._changed:
+            return [dict(m) for m in self.messages.values() if m["chat"]["id"] == chat_id]
 
     def called(self, method: str, token: str = TOKEN) -> list[dict]:
         with self._changed:

@@ -63,7 +63,7 @@ def test_the_http_api_needs_the_token(server):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(f"{base}/conversations/rest-user/tracker", timeout=10)
     assert refused.value.code == 401
-    with urllib.request.urlopen(f"{base}/conversations/rest-user/tracker?token={TOKEN}",
+    with urllib.request.urlopen(f"{base}/conversations/rest:rest-user/tracker?token={TOKEN}",
                                 timeout=10) as response:
         events = json.loads(response.read())["events"]
     assert any(e.get("text") == "my lips look blue" for e in events)

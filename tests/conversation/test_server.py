@@ -24,7 +24,8 @@ def server(model_path, tmp_path_factory):
     data = tmp_path_factory.mktemp("server")
     port, action_port = free_port(), free_port()
     env = {**os.environ, "RASA_API_TOKEN": TOKEN, "RASA_TRACKER_DB": str(data / "tracker.db"),
-           "DATABASE_URL": f"sqlite:///{data / 'assistant.db'}", "EMERGENCY_NUMBER": "999"}
+           "DATABASE_URL": f"sqlite:///{data / 'assistant.db'}", "EMERGENCY_NUMBER": "999",
+           "WEB_PORT": str(free_port())}
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "run", "--port", str(port),
          "--action-port", str(action_port)],
@@ -72,7 +73,7 @@ def test_the_http_api_needs_the_token(server):
 def test_ctrl_c_stops_every_process(server):
     base, _, process = server
     children = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True)
-    assert len(children.stdout.split()) >= 3  # the runner, the action server, Rasa
+    assert len(children.stdout.split()) >= 4  # the runner, the action server, Rasa, the web app
     os.killpg(process.pid, signal.SIGINT)
     assert process.wait(timeout=60) == 0
     left = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True)

@@ -77,6 +77,7 @@ def assistant(model_path, fake_telegram, fake_wechat, tmp_path_factory):
     port, action_port, web_port = free_port(), free_port(), free_port()
     env = {**os.environ, **fake_telegram.env, **fake_wechat.env,
            "RASA_API_TOKEN": API_TOKEN, "CHANNEL_TOKEN": CHANNEL_TOKEN,
+           "WEB_SECRET_KEY": "test-web-secret-not-a-secret",
            "RASA_TRACKER_DB": str(data / "tracker.db"),
            "DATABASE_URL": f"sqlite:///{data / 'assistant.db'}",
            "RASA_PORT": str(port), "ACTION_PORT": str(action_port), "WEB_PORT": str(web_port)}

@@ -1,0 +1,1 @@
+"""The web app: the public web chat (and, later, the staff console)."""

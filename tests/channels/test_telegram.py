@@ -283,3 +283,36 @@ def test_while_rasa_is_down_the_person_is_told_and_the_message_is_kept(assistant
         stop([gateway])
         if server:
             server.shutdown()
+
+
+def test_long_replies_are_split_at_telegrams_limit_with_the_buttons_last(fake_telegram):
+    import asyncio
+
+    from telegram import Bot
+
+    from bot.channels.client import RasaClient
+    from bot.telegram_gateway.config import TelegramSettings
+    from bot.telegram_gateway.gateway import Gateway
+
+    settings = TelegramSettings(token="444:SPLIT-test", api_base=fake_telegram.env["TELEGRAM_API_BASE"],
+                                webhook_url=None, webhook_secret=None, listen="127.0.0.1",
+                                port=0, retry_delays=(), emergency_number="120")
+    paragraph = "Stay at home and rest. " * 40
+    long_text = "\n\n".join([paragraph] * 10)  # about 9,200 characters
+    chat_id = next(chat_ids)
+
+    async def send() -> None:
+        rasa = RasaClient("telegram", base_url="http://127.0.0.1:9", token="unused")
+        async with Bot(settings.token, base_url=settings.api_base) as bot:
+            await Gateway(settings, rasa).send_replies(bot, chat_id, [
+                {"text": long_text, "buttons": [{"title": "Yes", "payload": "/affirm"},
+                                                {"title": "No", "payload": "/deny"}]},
+                {"custom": {"triage": {"route": "self_care"}}}])
+        await rasa.close()
+
+    asyncio.run(send())
+    sent = fake_telegram.sent(chat_id, token=settings.token)
+    assert len(sent) == 3
+    assert all(len(m["text"]) <= 4096 for m in sent)
+    assert " ".join(" ".join(m["text"] for m in sent).split()) == " ".join(long_text.split())
+    assert [bool(m.get("reply_markup")) for m in sent] == [False, False, True]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Column, DateTime, Integer, String
+from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
@@ -28,3 +28,80 @@ class AssessmentRecord(Base):
     reasons = Column(JSON, nullable=False)
     protocol_version = Column(String(32), nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now, index=True)
+
+
+class StaffUser(Base):
+    """A hospital staff account for the console (created with `bot.cli staff add`)."""
+
+    __tablename__ = "staff_users"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    password_hash = Column(String(255), nullable=False)
+    role = Column(String(16), nullable=False)  # nurse | doctor | admin
+    failed_logins = Column(Integer, nullable=False, default=0)
+    locked_until = Column(DateTime(timezone=True), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+    last_login_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class Escalation(Base):
+    """A conversation handed to staff. At most one open per conversation: a new reason
+    raises its priority instead of opening a second case."""
+
+    __tablename__ = "escalations"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(64), nullable=False)
+    reason = Column(String(32), nullable=False)  # see bot.handoff.escalations.PRIORITY
+    route = Column(String(32), nullable=True, index=True)
+    priority = Column(Integer, nullable=False, index=True)  # 0 most urgent
+    status = Column(String(16), nullable=False, default="open", index=True)  # open|claimed|closed
+    paused = Column(Boolean, nullable=False, default=False)  # the bot waits for staff
+    assessment = Column(JSON, nullable=True)  # facts, rules, reasons, advice at escalation
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now, index=True)
+    claimed_by = Column(String(64), nullable=True)
+    claimed_at = Column(DateTime(timezone=True), nullable=True)
+    first_reply_at = Column(DateTime(timezone=True), nullable=True)
+    closed_by = Column(String(64), nullable=True)
+    closed_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class CaseEntry(Base):
+    """Staff writing on a case: an internal note, or a reply sent to the person."""
+
+    __tablename__ = "case_entries"
+
+    id = Column(Integer, primary_key=True)
+    escalation_id = Column(Integer, ForeignKey("escalations.id", ondelete="CASCADE"),
+                           nullable=False, index=True)
+    kind = Column(String(8), nullable=False)  # note | reply
+    author = Column(String(64), nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+
+
+class AuditEntry(Base):
+    """Who did what in the console, and when. Never updated, never deleted by the app."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utc_now, index=True)
+    actor = Column(String(64), nullable=False)
+    action = Column(String(32), nullable=False)
+    escalation_id = Column(Integer, nullable=True, index=True)
+    detail = Column(String(255), nullable=True)
+
+
+class OutboxMessage(Base):
+    """A bot or staff message for a web chat visitor, sent outside a request (a staff
+    reply): the page collects it by polling."""
+
+    __tablename__ = "webchat_outbox"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    message = Column(JSON, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)

@@ -1,8 +1,11 @@
 """Shared fixtures. Conversation fixtures (action server, agent) live in
 tests/conversation/conftest.py, the running assistant and the platforms' stand-ins in
-tests/channels/conftest.py; the fast unit tests use none of them and never load Rasa."""
+tests/fixtures/assistant.py; the fast unit tests use none of them and never load Rasa."""
 
 import pytest
+
+# The running assistant and the platforms' stand-ins, shared by channel and console tests.
+pytest_plugins = ["tests.fixtures.assistant"]
 
 
 @pytest.fixture(scope="session")

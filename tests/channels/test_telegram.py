@@ -19,7 +19,7 @@ import pytest
 
 from bot.processes import free_port, port_in_use, stop
 from bot.settings import PROJECT_ROOT
-from tests.channels.conftest import CHANNEL_TOKEN
+from tests.fixtures.assistant import CHANNEL_TOKEN
 
 chat_ids = count(7001)
 

@@ -41,7 +41,17 @@ def language(tracker: Tracker) -> str:
     return tracker.get_slot("language") or "en"
 
 
+def reply_wait() -> str:
+    """How soon staff usually reply, in words ("30 minutes", "2 hours")."""
+    minutes = settings().handoff_reply_minutes
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours > 1 else ''}"
+    return f"{minutes} minutes"
+
+
 def utter(dispatcher, tracker: Tracker, key: str, **values: Any) -> None:
     """Send the text `key` from bot/texts in the conversation's language."""
-    dispatcher.utter_message(**message(key, language(tracker),
-                                       emergency_number=settings().emergency_number, **values))
+    values = {"emergency_number": settings().emergency_number, "reply_wait": reply_wait(),
+              **values}
+    dispatcher.utter_message(**message(key, language(tracker), **values))

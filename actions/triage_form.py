@@ -11,6 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import engine, known_facts, language, utter
+from actions.handoff import escalate
 from bot.dialogue.answers import read_answer
 from bot.texts import choice
 
@@ -47,6 +48,10 @@ class ValidateTriageForm(Action):
             # Not an answer we can use: say why and keep the form going (asks again).
             utter(dispatcher, tracker, answer.hint)
             reprompts = (tracker.get_slot("triage_reprompts") or 0) + 1
+            if reprompts == 2:
+                # Twice in a row: staff are asked to look (the case is stored first).
+                escalate(tracker, "not_understood")
+                utter(dispatcher, tracker, "handoff_not_understood")
             if reprompts >= 2:
                 utter(dispatcher, tracker, "hint_keep_going")
             return events + [SlotSet("triage_reprompts", reprompts), SlotSet(REQUESTED_SLOT, requested)]

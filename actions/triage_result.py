@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import database, engine, known_facts, language, settings, utter
+from actions.handoff import escalate, start_handoff
+from bot.handoff.escalations import ESCALATED_ROUTES, PAUSING_REASONS
 from bot.texts import message
 
 
@@ -32,13 +34,24 @@ class ActionTriageResult(Action):
                               emergency_number=settings().emergency_number)["text"]
             utter(dispatcher, tracker, "result_unchanged", route_summary=summary)
             return [SlotSet("triage_result_facts", facts)]
-        utter(dispatcher, tracker, f"route_{assessment.route}")
+        route = assessment.route
+        if route in ESCALATED_ROUTES:
+            # Stored before the person is told someone will follow up.
+            escalate(tracker, route, route=route, assessment=assessment.as_payload()["triage"])
+        utter(dispatcher, tracker, f"route_{route}")
         utter(dispatcher, tracker, "triage_reasons", reasons=" ".join(assessment.reasons))
-        utter(dispatcher, tracker, f"precautions_{assessment.route}")
+        utter(dispatcher, tracker, f"precautions_{route}")
         dispatcher.utter_message(json_message=assessment.as_payload())
+        events = [SlotSet("triage_route", route), SlotSet("triage_result_facts", facts),
+                  SlotSet("triage_rules", list(assessment.rules))]
+        if route in PAUSING_REASONS:
+            # A specialist replies here: the bot waits for them (handoff_form).
+            utter(dispatcher, tracker, "after_result_handoff")
+            return events + start_handoff(tracker) + [FollowupAction("handoff_form")]
+        if route in ESCALATED_ROUTES:
+            utter(dispatcher, tracker, "handoff_followup")
         utter(dispatcher, tracker, "after_result")
-        return [SlotSet("triage_route", assessment.route), SlotSet("triage_result_facts", facts),
-                SlotSet("triage_rules", list(assessment.rules))]
+        return events
 
     @staticmethod
     def _store(tracker: Tracker, facts, assessment) -> None:

@@ -15,6 +15,7 @@ import urllib.request
 
 from bot.processes import (RASA, action_server_command, port_in_use, server_environment, stop,
                            wait_until_up)
+from bot.handoff.cli import add_staff_commands
 from bot.settings import PROJECT_ROOT, VAR, Settings, api_token, channel_token
 
 TOKEN_FILE = VAR / "rasa-api-token"
@@ -158,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     chat_parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     chat_parser.add_argument("--sender", default=None)
     chat_parser.set_defaults(handler=chat)
+    add_staff_commands(commands)
     args = parser.parse_args(argv)
     return args.handler(args)
 

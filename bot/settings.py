@@ -48,6 +48,7 @@ class Settings:
     emergency_number: str
     strict_mode: bool
     protocol_path: Path | None
+    handoff_reply_minutes: int = 30  # what people are told about waiting for staff
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -58,4 +59,15 @@ class Settings:
             emergency_number=os.environ.get("EMERGENCY_NUMBER", "120"),
             strict_mode=os.environ.get("TRIAGE_STRICT_MODE", "").lower() in {"1", "true", "yes"},
             protocol_path=Path(protocol) if protocol else None,
+            handoff_reply_minutes=_minutes(os.environ.get("HANDOFF_REPLY_MINUTES", "30")),
         )
+
+
+def _minutes(value: str) -> int:
+    try:
+        minutes = int(value)
+    except ValueError:
+        raise ValueError(f"HANDOFF_REPLY_MINUTES must be a whole number of minutes, not {value!r}")
+    if minutes <= 0:
+        raise ValueError("HANDOFF_REPLY_MINUTES must be more than 0")
+    return minutes

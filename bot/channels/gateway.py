@@ -17,7 +17,8 @@ import hmac
 import logging
 from typing import Any, Awaitable, Callable
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import (CollectingOutputChannel, InputChannel, OutputChannel,
+                                        UserMessage)
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -25,6 +26,7 @@ from sanic.response import HTTPResponse
 from bot.channels import conversation_id
 from bot.channels.buttons import offered_buttons
 from bot.channels.once import OnceOnly
+from bot.channels.outbound import TelegramOutput, WebChatOutbox
 from bot.settings import channel_token
 from bot.texts import message as text_message
 
@@ -129,6 +131,9 @@ class WebChatInput(GatewayInput):
     def name(cls) -> str:
         return "webchat"
 
+    def get_output_channel(self) -> OutputChannel:
+        return WebChatOutbox()
+
 
 class TelegramInput(GatewayInput):
     """Telegram, through our python-telegram-bot gateway (bot.telegram)."""
@@ -136,3 +141,6 @@ class TelegramInput(GatewayInput):
     @classmethod
     def name(cls) -> str:
         return "telegram"
+
+    def get_output_channel(self) -> OutputChannel | None:
+        return TelegramOutput.from_env()

@@ -19,7 +19,7 @@ from bot.triage.expressions import NOT_MEASURED
 # Intents that are not answers: the dialogue handles them (help, stop, ...) and then asks again.
 NOT_ANSWERS = frozenset({
     "greet", "goodbye", "thank", "bot_challenge", "help", "start_over", "stop", "wait",
-    "out_of_scope", "other_language", "ask_emergency_number",
+    "out_of_scope", "other_language", "ask_emergency_number", "request_human",
 })
 # Below this, a "not an answer" intent is too unsure to stop or divert the check for.
 MIN_CONFIDENCE = 0.8

@@ -53,7 +53,8 @@ def escalate(db: Database, *, conversation_id: str, channel: str, reason: str,
         elif PRIORITY[reason] < case.priority:
             case.reason, case.priority = reason, PRIORITY[reason]
         case.paused = case.paused or reason in PAUSING_REASONS
-        case.route = route or case.route
+        if route and (case.route is None or PRIORITY[reason] <= case.priority):
+            case.route = route  # a less urgent route never hides a more urgent one
         if assessment is not None:
             case.assessment = assessment
     return case
@@ -162,7 +163,7 @@ def median_first_reply(db: Database) -> timedelta | None:
 def assessments_per_day(db: Database, days: int = 14,
                         now: datetime | None = None) -> dict[str, dict[str, int]]:
     """{"2026-11-27": {"self_care": 3, ...}, ...} for the last `days` days (UTC)."""
-    today = (now or utc_now()).date()
+    today = (now or utc_now()).astimezone(timezone.utc).date()
     first = today - timedelta(days=days - 1)
     result = {(first + timedelta(days=i)).isoformat(): {} for i in range(days)}
     since = datetime.combine(first, datetime.min.time(), tzinfo=timezone.utc)

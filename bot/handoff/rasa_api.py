@@ -43,10 +43,11 @@ class RasaApi:
                                 "metadata": {"staff": staff}}])
 
     async def end_handoff(self, conversation_id: str) -> None:
-        """Staff closed the case: the bot takes the conversation back (and says so)."""
-        await self._call("POST", conversation_id, "trigger_intent",
+        """Staff closed the case: the bot takes the conversation back and says so, on the
+        person's channel (nothing happens if the bot was not waiting for staff)."""
+        await self._call("POST", conversation_id, "execute",
                          params={"output_channel": "latest"},
-                         json={"name": "handoff_closed", "entities": {}})
+                         json={"name": "action_handoff_resumed"})
 
     async def _call(self, method: str, conversation_id: str, path: str,
                     params: dict[str, str], json: Any = None) -> dict[str, Any]:

@@ -6,12 +6,29 @@ from datetime import datetime, timezone
 
 from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import declarative_base
+from sqlalchemy.types import TypeDecorator
 
 Base = declarative_base()
 
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """DateTime(timezone=True) kept in UTC everywhere: SQLite stores only the wall-clock
+    time, so a time in another zone would otherwise come back hours off."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return value.astimezone(timezone.utc) if value is not None and value.tzinfo else value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
 
 
 class AssessmentRecord(Base):
@@ -27,7 +44,7 @@ class AssessmentRecord(Base):
     rules = Column(JSON, nullable=False)
     reasons = Column(JSON, nullable=False)
     protocol_version = Column(String(32), nullable=False)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now, index=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utc_now, index=True)
 
 
 class StaffUser(Base):
@@ -40,9 +57,9 @@ class StaffUser(Base):
     password_hash = Column(String(255), nullable=False)
     role = Column(String(16), nullable=False)  # nurse | doctor | admin
     failed_logins = Column(Integer, nullable=False, default=0)
-    locked_until = Column(DateTime(timezone=True), nullable=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
-    last_login_at = Column(DateTime(timezone=True), nullable=True)
+    locked_until = Column(UTCDateTime, nullable=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utc_now)
+    last_login_at = Column(UTCDateTime, nullable=True)
 
 
 class Escalation(Base):
@@ -60,12 +77,12 @@ class Escalation(Base):
     status = Column(String(16), nullable=False, default="open", index=True)  # open|claimed|closed
     paused = Column(Boolean, nullable=False, default=False)  # the bot waits for staff
     assessment = Column(JSON, nullable=True)  # facts, rules, reasons, advice at escalation
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now, index=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utc_now, index=True)
     claimed_by = Column(String(64), nullable=True)
-    claimed_at = Column(DateTime(timezone=True), nullable=True)
-    first_reply_at = Column(DateTime(timezone=True), nullable=True)
+    claimed_at = Column(UTCDateTime, nullable=True)
+    first_reply_at = Column(UTCDateTime, nullable=True)
     closed_by = Column(String(64), nullable=True)
-    closed_at = Column(DateTime(timezone=True), nullable=True)
+    closed_at = Column(UTCDateTime, nullable=True)
 
 
 class CaseEntry(Base):
@@ -79,7 +96,7 @@ class CaseEntry(Base):
     kind = Column(String(8), nullable=False)  # note | reply
     author = Column(String(64), nullable=False)
     text = Column(Text, nullable=False)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+    created_at = Column(UTCDateTime, nullable=False, default=utc_now)
 
 
 class AuditEntry(Base):
@@ -88,7 +105,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     id = Column(Integer, primary_key=True)
-    at = Column(DateTime(timezone=True), nullable=False, default=utc_now, index=True)
+    at = Column(UTCDateTime, nullable=False, default=utc_now, index=True)
     actor = Column(String(64), nullable=False)
     action = Column(String(32), nullable=False)
     escalation_id = Column(Integer, nullable=True, index=True)
@@ -104,4 +121,4 @@ class OutboxMessage(Base):
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(255), nullable=False, index=True)
     message = Column(JSON, nullable=False)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+    created_at = Column(UTCDateTime, nullable=False, default=utc_now)

@@ -7,9 +7,12 @@
                            -> {"messages": [{"text", "buttons": [{"title", "payload"}]}],
                                "result": {"route", "title", "summary", "reasons", "rules"} | null}
 
-Errors are JSON {"error": "<text for the person>", "code": "..."}. Staff replies (the
-console) will reach the page later through a poll endpoint, GET /chat/api/messages?after=<n>,
-which the page's script can render with the same code as these answers.
+    GET  /chat/api/messages?after=<id>
+                           -> {"messages": [...], "last": <id>}: what was sent to this
+                           visitor outside an answer (staff replies, the bot taking the
+                           conversation back), from the outbox; the page polls it.
+
+Errors are JSON {"error": "<text for the person>", "code": "..."}.
 """
 
 from __future__ import annotations
@@ -28,7 +31,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
+from functools import lru_cache
+
+from bot.channels import conversation_id
 from bot.channels.client import RasaRefused, RasaUnavailable
+from bot.handoff.escalations import outbox_after
+from bot.settings import Settings
+from bot.storage import Database
 from bot.channels.render import triage_result, visible_replies
 from bot.texts import catalogue, message as text_message
 from bot.web.security import csrf_token, same_site_request
@@ -104,6 +113,30 @@ async def send(request: Request) -> Response:
                         headers=NO_STORE)
 
 
+@lru_cache(maxsize=1)
+def _database() -> Database:
+    return Database(Settings.from_env().database_url)
+
+
+async def messages(request: Request) -> Response:
+    """Messages for this visitor sent outside an answer, after outbox id `after`."""
+    visitor = request.session.get("visitor")
+    if not visitor:
+        return error(403, "forbidden", "web_reload")
+    try:
+        after = max(0, int(request.query_params.get("after", "0")))
+    except ValueError:
+        after = 0
+    waiting = await asyncio.to_thread(outbox_after, _database(),
+                                      conversation_id("webchat", visitor), after)
+    shown = []
+    for item in waiting:
+        from_staff = bool((item.message.get("metadata") or {}).get("staff"))
+        shown += [{**message, "from_staff": from_staff} for message in _messages([item.message])]
+    return JSONResponse({"messages": shown, "last": waiting[-1].id if waiting else after},
+                        headers=NO_STORE)
+
+
 async def _json_body(request: Request) -> Any:
     """The parsed body, or an error response (too large, not JSON)."""
     raw = b""
@@ -158,4 +191,5 @@ def _sentence(words: str) -> str:
 routes = [
     Route("/", page, methods=["GET"]),
     Route("/chat/api/send", send, methods=["POST"]),
+    Route("/chat/api/messages", messages, methods=["GET"]),
 ]

@@ -37,7 +37,9 @@ ANSWER_TIMEOUT = 30_000  # ms: a first answer can be slow while Rasa warms up
 
 # ----- fixtures --------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
+# Module scope: while Playwright's sync API is open, its event loop counts as running in
+# this thread, and every later test that runs asyncio would fail.
+@pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/install-browser")

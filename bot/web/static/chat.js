@@ -13,6 +13,7 @@
   const startOver = document.getElementById("start-over");
   const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 
+  const POLL_SECONDS = 3;
   let busy = false;
   let activeChoices = null; // the buttons of the bot's latest question
   // The message that could not be delivered: sending the same again reuses its id, so
@@ -47,6 +48,14 @@
 
   function addBotMessage(message) {
     const item = addBubble("bot", message.text || "");
+    if (message.from_staff) {
+      item.classList.add("staff");
+      item.dataset.testid = "staff-message";
+      const label = document.createElement("span");
+      label.className = "sender";
+      label.textContent = page.dataset.staffLabel || "Hospital staff";
+      item.prepend(label);
+    }
     const buttons = message.buttons || [];
     if (buttons.length === 0) return;
     const group = document.createElement("div");
@@ -232,6 +241,27 @@
     });
   });
 
+  // Messages sent outside an answer (a staff member's reply, the bot taking over again)
+  // wait in the outbox: collect them every few seconds while the page is open.
+  let lastOutboxId = 0;
+  async function collect() {
+    try {
+      const response = await fetch("/chat/api/messages?after=" + lastOutboxId, {
+        credentials: "same-origin",
+      });
+      if (response.ok) {
+        const data = await response.json();
+        lastOutboxId = data.last;
+        if ((data.messages || []).length) showAnswer({ messages: data.messages });
+      }
+    } catch (offline) {
+      // Try again at the next tick; the send path reports connection problems.
+    }
+  }
+
   // A greeting on arrival; in the middle of a check the bot repeats its question instead.
-  deliver({ payload: "/greet", message_id: newMessageId() });
+  deliver({ payload: "/greet", message_id: newMessageId() }).then(() => {
+    collect();
+    setInterval(collect, POLL_SECONDS * 1000);
+  });
 })();

@@ -12,11 +12,12 @@ export RASA_TELEMETRY_ENABLED := false
 # ... and its libraries print deprecation warnings nobody can act on.
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning,ignore::FutureWarning
 
-.PHONY: help install browser run shell train validate test test-unit test-conversations bench lock clean
+.PHONY: help install browser run staff-add shell train validate test test-unit test-conversations bench lock clean
 
 help:
 	@echo "make run       start the assistant (first run installs and trains)"
 	@echo "make shell     chat with the running assistant in this terminal"
+	@echo "make staff-add NAME=alice ROLE=nurse   a staff account for the console"
 	@echo "make test      validate the data, train if needed, run every test"
 	@echo "make train     train the model (skipped when data and config are unchanged)"
 	@echo "make validate  check the training data and domain"
@@ -38,6 +39,11 @@ validate: $(INSTALLED)
 
 run: train
 	$(PY) -m bot.cli run
+
+# A staff account for the console; the password is asked twice (never on the command line).
+staff-add: $(INSTALLED)
+	@test -n "$(NAME)" || { echo "usage: make staff-add NAME=alice ROLE=nurse|doctor|admin"; exit 2; }
+	@$(PY) -m bot.cli staff add "$(NAME)" --role "$(or $(ROLE),nurse)"
 
 shell: $(INSTALLED)
 	@$(PY) -m bot.cli chat

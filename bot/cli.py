@@ -83,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"""
 The fever triage assistant is running.
   Chat in your browser:    {web}/
+  Staff console:           {web}/console/   (add an account: make staff-add NAME=alice ROLE=nurse)
   Chat in this terminal:   make shell        (in another terminal)
 {telegram_line.rstrip()}
   REST channel:            POST http://{host}:{rasa_port}/webhooks/rest/webhook

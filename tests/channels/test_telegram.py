@@ -316,3 +316,39 @@ def test_long_replies_are_split_at_telegrams_limit_with_the_buttons_last(fake_te
     assert all(len(m["text"]) <= 4096 for m in sent)
     assert " ".join(" ".join(m["text"] for m in sent).split()) == " ".join(long_text.split())
     assert [bool(m.get("reply_markup")) for m in sent] == [False, False, True]
+
+
+def test_staff_replies_and_the_end_of_a_handoff_reach_telegram(assistant, telegram):
+    import asyncio
+
+    from bot.handoff import escalations
+    from bot.handoff.rasa_api import RasaApi
+    from bot.storage import Database
+    from tests.fixtures.assistant import API_TOKEN
+
+    chat_id = next(chat_ids)
+    conversation = f"telegram:{chat_id}"
+    telegram.user_says(chat_id, "can I talk to a doctor?")
+    assert "member of the hospital's staff" in texts(telegram.replies_after(chat_id, 0))
+    case = escalations.open_case(Database(assistant.env["DATABASE_URL"]), conversation)
+    assert (case.channel, case.reason, case.paused) == ("telegram", "asked_for_human", True)
+
+    async def staff(*steps):
+        api = RasaApi(assistant.rasa_url, API_TOKEN)
+        try:
+            for step in steps:
+                await step(api)
+        finally:
+            await api.close()
+
+    seen = len(telegram.sent(chat_id))
+    asyncio.run(staff(lambda api: api.send_staff_reply(conversation, "Hello, this is Dr Li.", "drli")))
+    assert texts(telegram.replies_after(chat_id, seen)) == "Hello, this is Dr Li."
+    seen = len(telegram.sent(chat_id))
+    asyncio.run(staff(lambda api: api.end_handoff(conversation)))
+    resumed = telegram.replies_after(chat_id, seen)
+    assert "closed this conversation" in texts(resumed)
+    # Its buttons work through the gateway like any other.
+    seen = len(telegram.sent(chat_id))
+    telegram.press(chat_id, telegram.bot_messages(chat_id)[-1], "Check my symptoms")
+    assert "have any of these right now" in texts(telegram.replies_after(chat_id, seen))

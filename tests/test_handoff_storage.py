@@ -6,53 +6,31 @@ these tests never touch anyone else's rows (nor Rasa's `events`) in the shared d
 
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from bot.handoff import escalations as esc
 from bot.handoff import staff
 from bot.storage import Database
 from bot.storage.models import AssessmentRecord
+from tests.fixtures.databases import postgres_schema
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 OUR_TABLES = ("case_entries", "escalations", "audit_log", "staff_users", "webchat_outbox",
               "assessments")
 T0 = datetime(2024, 3, 10, 9, 0, tzinfo=timezone.utc)  # a fixed clock
 PASSWORD = "correct horse battery"
 
 
-def _postgres_available() -> bool:
-    try:
-        with create_engine(POSTGRES_URL).connect() as connection:
-            connection.execute(text("select 1"))
-        return True
-    except Exception:
-        return False
-
-
 @pytest.fixture(scope="module")
 def postgres_database():
-    if not _postgres_available():
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}")
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}")
-    schema = f"test_handoff_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'create schema "{schema}"'))
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    database = Database(f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}")
-    database.migrate()
-    yield database
-    database.engine.dispose()
-    with admin.begin() as connection:
-        connection.execute(text(f'drop schema "{schema}" cascade'))
-    admin.dispose()
+    with postgres_schema() as url:
+        database = Database(url)
+        database.migrate()
+        yield database
+        database.engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from bot.storage import Database
-
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def _postgres_available() -> bool:
-    try:
-        with create_engine(POSTGRES_URL).connect() as connection:
-            connection.execute(text("select 1"))
-        return True
-    except Exception:
-        return False
+from tests.fixtures.databases import require_postgres
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -27,11 +16,7 @@ def database(request, tmp_path):
     if request.param == "sqlite":
         yield Database(f"sqlite:///{tmp_path / 'assistant.db'}")
         return
-    if not _postgres_available():
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}")
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}")
-    yield Database(POSTGRES_URL)
+    yield Database(require_postgres())
 
 
 def test_migrations_create_our_table_and_are_idempotent(database):

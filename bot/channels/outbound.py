@@ -21,8 +21,7 @@ logger = logging.getLogger(__name__)
 
 @lru_cache(maxsize=1)
 def _database():
-    from bot.handoff.escalations import push_outbox  # noqa: F401  (fail early if missing)
-    from bot.storage import Database
+    from bot.storage import Database  # imported late: Rasa loads channels before settings matter
 
     return Database(Settings.from_env().database_url)
 

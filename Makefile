@@ -56,7 +56,7 @@ test: validate train browser
 	$(PY) -m pytest tests
 
 test-unit: $(INSTALLED)
-	$(PY) -m pytest tests --ignore=tests/conversation --ignore=tests/channels
+	$(PY) -m pytest tests --ignore=tests/conversation --ignore=tests/channels --ignore=tests/console
 
 # Speed and memory figures (results/bench.json); never timed assertions in tests.
 bench: train

@@ -39,8 +39,9 @@ class WebChatOutbox(OutputChannel):
 
         if channel_sender("webchat", recipient_id) is None:
             return
-        shown = {key: message[key] for key in ("text", "buttons", "custom", "metadata")
-                 if message.get(key)}
+        shown = {key: message[key] for key in ("text", "buttons", "custom") if message.get(key)}
+        if message.get("staff"):  # Rasa's BotUttered.message() merges the event's metadata in
+            shown["metadata"] = {"staff": message["staff"]}
         if shown:
             push_outbox(_database(), recipient_id, shown)
 

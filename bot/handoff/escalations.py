@@ -55,8 +55,9 @@ def escalate(db: Database, *, conversation_id: str, channel: str, reason: str,
         case.paused = case.paused or reason in PAUSING_REASONS
         if route and (case.route is None or PRIORITY[reason] <= case.priority):
             case.route = route  # a less urgent route never hides a more urgent one
-        if assessment is not None:
-            case.assessment = assessment
+        if assessment is not None and not (
+                (case.assessment or {}).get("route") and not assessment.get("route")):
+            case.assessment = assessment  # an unfinished check never hides a finished one
     return case
 
 

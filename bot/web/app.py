@@ -1,4 +1,4 @@
-"""The web app: the public web chat now, the staff console later (mount its routes here)."""
+"""The web app: the public web chat (/), and the hospital staff console (/console)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from starlette.staticfiles import StaticFiles
 
 from bot.channels.client import RasaClient
 from bot.settings import local_secret
-from bot.web import webchat
+from bot.web import console as staff_console, webchat
+from bot.web.console.pages import error_page
 from bot.web.security import SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
@@ -33,11 +34,17 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/chat/api/")
 
 
+def _is_console(request: Request) -> bool:
+    return request.url.path.startswith("/console")
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if _is_api(request):
         return JSONResponse({"error": exc.detail, "code": f"http_{exc.status_code}"},
                             exc.status_code, headers=exc.headers)
+    if _is_console(request):
+        return error_page(request, exc.status_code, exc.detail)
     return PlainTextResponse(exc.detail, exc.status_code, headers=exc.headers)
 
 
@@ -46,22 +53,29 @@ async def server_error(request: Request, exc: Exception) -> Response:
     if _is_api(request):
         return JSONResponse({"error": "Something went wrong on our side. Please try again.",
                              "code": "server_error"}, 500)
+    if _is_console(request):
+        return error_page(request, 500, "Something went wrong on our side. Please try again.")
     return PlainTextResponse("Something went wrong on our side. Please try again.", 500)
 
 
-def create_app(rasa: RasaClient | None = None, secret_key: str | None = None) -> Starlette:
-    """`rasa` and `secret_key` default to the environment's (RASA_URL, CHANNEL_TOKEN,
-    WEB_SECRET_KEY or a key generated once in var/)."""
+def create_app(rasa: RasaClient | None = None, secret_key: str | None = None,
+               console: staff_console.Console | None = None) -> Starlette:
+    """`rasa`, `secret_key` and `console` default to the environment's (RASA_URL,
+    CHANNEL_TOKEN, WEB_SECRET_KEY or a key generated once in var/, DATABASE_URL,
+    RASA_API_TOKEN, RASA_TRACKER_DB)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Created inside the server's event loop, closed when it stops.
         app.state.rasa = rasa or RasaClient("webchat", timeout=25.0)
+        app.state.console = console or staff_console.Console.from_env()
         try:
             yield
         finally:
             if rasa is None:
                 await app.state.rasa.close()
+            if console is None:
+                await app.state.console.close()
 
     middleware = [
         Middleware(SecurityHeaders),
@@ -71,7 +85,7 @@ def create_app(rasa: RasaClient | None = None, secret_key: str | None = None) ->
                    same_site="lax", https_only=_https_only()),
     ]
     return Starlette(
-        routes=[Route("/healthz", healthz), *webchat.routes,
+        routes=[Route("/healthz", healthz), *webchat.routes, staff_console.mount(),
                 Mount("/static", StaticFiles(directory=STATIC), name="static")],
         middleware=middleware, lifespan=lifespan,
         exception_handlers={HTTPException: http_error, Exception: server_error})

@@ -18,35 +18,25 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 from typing import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from bot.processes import free_port, stop, wait_until_up
 from bot.settings import PROJECT_ROOT
+from tests.fixtures.browser import chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 ANSWER_TIMEOUT = 30_000  # ms: a first answer can be slow while Rasa warms up
 
 
 # ----- fixtures --------------------------------------------------------------------------
 
-# Module scope: while Playwright's sync API is open, its event loop counts as running in
-# this thread, and every later test that runs asyncio would fail.
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module")  # see tests/fixtures/browser.py
 def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/install-browser")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """`python -m bot.cli staff ...`: staff accounts for the console.
 
-    staff add USERNAME --role nurse|doctor|admin [--password-stdin]
+    staff add USERNAME --role nurse|doctor|trainer|admin [--password-stdin]
     staff list
     staff passwd USERNAME [--password-stdin]
 
@@ -31,7 +31,7 @@ def add_staff_commands(subparsers) -> None:
 
     add = commands.add_parser("add", help="create a staff account")
     add.add_argument("username")
-    add.add_argument("--role", required=True, metavar="nurse|doctor|admin")
+    add.add_argument("--role", required=True, metavar="nurse|doctor|trainer|admin")
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from the first line of standard input")
     add.set_defaults(handler=staff_add)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.storage import Database
 from bot.storage.models import StaffUser, utc_now
 
-ROLES = ("nurse", "doctor", "admin")
+ROLES = ("nurse", "doctor", "trainer", "admin")  # trainers: the NLU inbox
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 MIN_PASSWORD = 10
 MAX_FAILED_LOGINS = 5

@@ -164,3 +164,21 @@ def test_unknown_pages_and_cases_get_a_plain_not_found_page(site, nurse, path):
     assert "Not found" in answer.text
     posted = nurse.post("/console/cases/99999999/note", {"text": "hello"})
     assert posted.status_code == 404 and "no such case" in problem(posted.text)
+
+
+def test_trainers_never_see_patient_cases(site, client):
+    case = site.escalate(assessment={"facts": {}, "reasons": [SECRET_MARK]})
+    escalations.add_note(site.db, case.id, "someone", SECRET_MARK)
+    client.login(site.staff("trainer"))
+    queue = client.get("/console/")
+    assert queue.status_code == 303 and queue.headers["location"] == "/console/inbox"
+    for method, template in console_routes():
+        path = fill(template, case.id)
+        if path.startswith(("/console/inbox", "/console/login", "/console/logout")) \
+                or path == "/console/":
+            continue
+        answer = (client.get(path) if method == "GET"
+                  else client.post(path, {"text": "hello"}))
+        assert answer.status_code == 403, path
+        assert SECRET_MARK not in answer.text
+    assert escalations.get_case(site.db, case.id).status == "open"

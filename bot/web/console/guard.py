@@ -24,6 +24,9 @@ from bot.web.console.pages import error_page
 PREFIX = "/console"
 LOGIN = f"{PREFIX}/login"
 PUBLIC = {LOGIN}  # reachable without a session (POST still needs the CSRF token)
+# What a trainer may open: the NLU inbox and signing out. Patient cases are for clinical
+# staff (nurse, doctor) and admins only.
+TRAINER_PATHS = (f"{PREFIX}/inbox", f"{PREFIX}/logout")
 SESSION_HOURS = 12  # a shift: then staff sign in again, even if the cookie lives on
 MAX_FORM = 64 * 1024  # bytes: a 4000-character note, percent-encoded, fits
 
@@ -75,6 +78,13 @@ class ConsoleGuard:
                 request, 403, "Your session has ended. Please sign in again."))
             return await response(scope, receive, send)
         scope.setdefault("state", {})["staff"] = staff
+        if staff is not None and staff.role == "trainer" and request.url.path not in PUBLIC \
+                and not request.url.path.startswith(TRAINER_PATHS):
+            response = (RedirectResponse(TRAINER_PATHS[0], 303)
+                        if reading and request.url.path.rstrip("/") == PREFIX else
+                        error_page(request, 403, "Trainers work in the NLU inbox; patient "
+                                   "cases are for clinical staff."))
+            return await response(scope, receive, send)
         if not reading:
             body = await _read_body(receive)
             if body is None:

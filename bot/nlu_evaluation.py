@@ -1,0 +1,309 @@
+"""Held-out NLU evaluation (`make test-nlu`): the trained model on tests/nlu/, never trained on.
+
+Scores the intents (precision, recall, F1 per intent, a confusion matrix), the protocol facts
+the rule-based FactExtractor adds as entities, and temperature extraction; writes
+reports/nlu/ and exits 1 when a threshold fails:
+
+    python -m bot.nlu_evaluation [--model models/xyz.tar.gz]
+
+The intent is the one the dialogue receives (after the guards, the fallback and the
+FactExtractor), so a held-out message that falls back counts as missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import re
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.settings import PROJECT_ROOT
+
+NLU_TESTS = PROJECT_ROOT / "tests" / "nlu"
+TEST_SPLIT = NLU_TESTS / "test_split.yml"
+TEMPERATURES = NLU_TESTS / "temperatures.yml"
+TRAINING_DATA = PROJECT_ROOT / "data" / "nlu"
+REPORTS = PROJECT_ROOT / "reports" / "nlu"
+
+MIN_MACRO_F1 = 0.90
+MIN_INTENT_F1 = 0.80
+MIN_TEMPERATURE_ACCURACY = 0.95
+TOLERANCE = 0.05  # numbers (degrees C, years, days) this close are the same value
+# Scores are rounded to 4 decimals (so an F1 of 0.79999999 is the 0.80 it prints).
+
+
+@dataclass
+class Example:
+    text: str
+    intent: str
+    facts: dict[str, object]  # every protocol fact the message states
+
+
+# ------------------------------------------------------------------ the held-out data
+
+def _fact_value(value):
+    """Rasa's YAML has no booleans in entity values: "true"/"false" stand for them."""
+    return {"true": True, "false": False}.get(value, value)
+
+
+def load_examples(path: Path = TEST_SPLIT) -> list[Example]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return [Example(m.get("text"), m.get("intent"),
+                    {e["entity"]: _fact_value(e["value"]) for e in m.get("entities") or []})
+            for m in load_data(str(path)).training_examples]
+
+
+def load_temperatures(path: Path = TEMPERATURES) -> list[dict]:
+    """[{"text": ..., "temperature_c": 38.5 | "unknown" | None}, ...]"""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def normalise(text: str) -> str:
+    """Lower case, punctuation and spacing ignored: "Are you a bot?" == "are you a bot"."""
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def leaked_examples() -> list[str]:
+    """Held-out messages that are also in the training data (they must never be)."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    trained = {normalise(m.get("text")) for m in load_data(str(TRAINING_DATA)).training_examples}
+    held_out = [e.text for e in load_examples()] + [c["text"] for c in load_temperatures()]
+    return [text for text in held_out if normalise(text) in trained]
+
+
+# ------------------------------------------------------------------ scoring
+
+def same(expected, found) -> bool:
+    if expected is None or found is None or isinstance(expected, (bool, str)) \
+            or isinstance(found, (bool, str)):
+        return expected == found and type(expected) is type(found)
+    return abs(expected - found) <= TOLERANCE
+
+
+def facts_of(parse: dict) -> dict[str, object]:
+    from bot.nlu.facts import FACT_NAMES
+
+    return {e["entity"]: e["value"] for e in parse.get("entities") or [] if e["entity"] in FACT_NAMES}
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
+def score_intents(examples: list[Example], parses: list[dict]) -> dict:
+    from sklearn.metrics import precision_recall_fscore_support
+
+    truth = [e.intent for e in examples]
+    predicted = [(p.get("intent") or {}).get("name") or "None" for p in parses]
+    labels = sorted(set(truth))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        truth, predicted, labels=labels, zero_division=0)
+    per_intent = {label: {"precision": round(float(p), 4), "recall": round(float(r), 4),
+                          "f1": round(float(f), 4), "support": int(s)}
+                  for label, p, r, f, s in zip(labels, precision, recall, f1, support)}
+    predictions = [{"text": e.text, "intent": e.intent, "predicted": name,
+                    "confidence": round(float((p.get("intent") or {}).get("confidence") or 0), 3)}
+                   for e, p, name in zip(examples, parses, predicted)]
+    return {
+        "macro_f1": round(sum(row["f1"] for row in per_intent.values()) / len(per_intent), 4),
+        "accuracy": round(sum(t == p for t, p in zip(truth, predicted)) / len(truth), 4),
+        "per_intent": per_intent,
+        "errors": [p for p in predictions if p["intent"] != p["predicted"]],
+        "predictions": predictions,
+    }
+
+
+def score_facts(examples: list[Example], parses: list[dict]) -> dict:
+    """Per fact: a wrong value is a false positive and a false negative."""
+    counts: dict[str, dict[str, int]] = {}
+    misses = []
+    for example, parse in zip(examples, parses):
+        found = facts_of(parse)
+        for name in sorted(set(example.facts) | set(found)):
+            count = counts.setdefault(name, {"tp": 0, "fp": 0, "fn": 0, "support": 0})
+            count["support"] += name in example.facts
+            if name in example.facts and name in found and same(example.facts[name], found[name]):
+                count["tp"] += 1
+                continue
+            count["fp"] += name in found
+            count["fn"] += name in example.facts
+            misses.append({"text": example.text, "fact": name,
+                           "expected": example.facts.get(name), "found": found.get(name)})
+    total = {k: sum(c[k] for c in counts.values()) for k in ("tp", "fp", "fn", "support")}
+    return {
+        "micro": {**_prf(total["tp"], total["fp"], total["fn"]), "support": total["support"]},
+        "per_fact": {name: {**_prf(c["tp"], c["fp"], c["fn"]), "support": c["support"]}
+                     for name, c in sorted(counts.items())},
+        "misses": misses,
+    }
+
+
+def score_temperatures(cases: list[dict], parses: list[dict]) -> dict:
+    results = [{"text": case["text"], "expected": case["temperature_c"],
+                "found": facts_of(parse).get("temperature_c")} for case, parse in zip(cases, parses)]
+    misses = [r for r in results if not same(r["expected"], r["found"])]
+    return {"accuracy": round(1 - len(misses) / len(results), 4), "total": len(results), "misses": misses}
+
+
+def failures(results: dict) -> list[str]:
+    """The thresholds that fail, in words (empty when all pass)."""
+    intents, failed = results["intents"], []
+    if intents["macro_f1"] < MIN_MACRO_F1:
+        failed.append(f"macro intent F1 {intents['macro_f1']:.3f} < {MIN_MACRO_F1}")
+    failed += [f"intent {name}: F1 {row['f1']:.3f} < {MIN_INTENT_F1}"
+               for name, row in intents["per_intent"].items() if row["f1"] < MIN_INTENT_F1]
+    accuracy = results["temperatures"]["accuracy"]
+    if accuracy < MIN_TEMPERATURE_ACCURACY:
+        failed.append(f"temperature extraction {accuracy:.3f} < {MIN_TEMPERATURE_ACCURACY}")
+    return failed
+
+
+# ------------------------------------------------------------------ running
+
+async def evaluate(agent) -> dict:
+    """Parse every held-out message with a loaded rasa Agent and score the results."""
+    started = time.monotonic()
+    examples, cases = load_examples(), load_temperatures()
+    parses = [await agent.parse_message(e.text) for e in examples]
+    temperature_parses = [await agent.parse_message(c["text"]) for c in cases]
+    return {
+        "intents": score_intents(examples, parses),
+        "facts": score_facts(examples, parses),
+        "temperatures": score_temperatures(cases, temperature_parses),
+        "messages": len(examples) + len(cases),
+        "parse_seconds": round(time.monotonic() - started, 1),
+    }
+
+
+async def evaluate_model(model_path: str) -> dict:
+    from rasa.core.agent import Agent
+
+    started = time.monotonic()
+    agent = Agent.load(model_path)
+    load_seconds = round(time.monotonic() - started, 1)
+    return {**await evaluate(agent), "model": Path(model_path).name, "load_seconds": load_seconds}
+
+
+# ------------------------------------------------------------------ reports
+
+def _fmt(value) -> str:
+    return f"{value:.2f}" if isinstance(value, float) and not isinstance(value, bool) else str(value)
+
+
+def summary(results: dict) -> str:
+    """The figures as Markdown tables (printed, and saved as reports/nlu/summary.md)."""
+    intents, facts, temps = results["intents"], results["facts"], results["temperatures"]
+    lines = [f"# NLU on the held-out split ({results.get('model', '?')})", "",
+             "| intent | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    for name, row in sorted(intents["per_intent"].items(), key=lambda item: item[1]["f1"]):
+        lines.append(f"| {name} | {row['precision']:.2f} | {row['recall']:.2f} | {row['f1']:.2f} "
+                     f"| {row['support']} |")
+    fell_back = sum(e["predicted"] == "nlu_fallback" for e in intents["errors"])
+    lines += ["", f"Macro intent F1 **{intents['macro_f1']:.3f}** (at least {MIN_MACRO_F1}; "
+              f"each intent at least {MIN_INTENT_F1}), accuracy {intents['accuracy']:.3f}; "
+              f"{fell_back} of the {len(intents['errors'])} misses fell back (nlu_fallback).", "",
+              "| fact | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    for name, row in list(facts["per_fact"].items()) + [("all facts (micro)", facts["micro"])]:
+        lines.append(f"| {name} | {row['precision']:.2f} | {row['recall']:.2f} | {row['f1']:.2f} "
+                     f"| {row['support']} |")
+    lines += ["", f"Temperature extraction **{temps['accuracy']:.3f}** "
+              f"({temps['total'] - len(temps['misses'])}/{temps['total']}; at least "
+              f"{MIN_TEMPERATURE_ACCURACY}).", "", "## Misclassified messages", ""]
+    lines += [f"- {e['text']!r}: {e['intent']} -> {e['predicted']} ({e['confidence']})"
+              for e in intents["errors"]] or ["none"]
+    lines += ["", "## Fact misses", ""]
+    lines += [f"- {m['text']!r}: {m['fact']} expected {_fmt(m['expected'])}, found {_fmt(m['found'])}"
+              for m in facts["misses"]] or ["none"]
+    lines += ["", "## Temperature misses", ""]
+    lines += [f"- {m['text']!r}: expected {_fmt(m['expected'])}, found {_fmt(m['found'])}"
+              for m in temps["misses"]] or ["none"]
+    failed = failures(results)
+    lines += ["", "## Result", ""] + ([f"- FAILED: {f}" for f in failed] or ["All thresholds pass."])
+    return "\n".join(lines) + "\n"
+
+
+def plot_confusion_matrix(intents: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import confusion_matrix
+
+    truth = [p["intent"] for p in intents["predictions"]]
+    predicted = [p["predicted"] for p in intents["predictions"]]
+    labels = sorted(set(truth)) + sorted(set(predicted) - set(truth))  # e.g. nlu_fallback last
+    matrix = confusion_matrix(truth, predicted, labels=labels)
+    fig, ax = plt.subplots(figsize=(12, 10))
+    ax.imshow(matrix, cmap="Blues")
+    ax.set_xticks(range(len(labels)), labels, rotation=90)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("predicted intent")
+    ax.set_ylabel("true intent")
+    ax.set_title(f"Intent confusion matrix, held-out split (macro F1 {intents['macro_f1']:.3f})")
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            if matrix[i, j]:
+                ax.text(j, i, matrix[i, j], ha="center", va="center",
+                        color="white" if matrix[i, j] > matrix.max() / 2 else "black")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def write_reports(results: dict, directory: Path = REPORTS) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+
+    def dump(name, data):
+        (directory / name).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
+                                      encoding="utf-8")
+
+    intents = results["intents"]
+    dump("intent_report.json", {k: intents[k] for k in ("macro_f1", "accuracy", "per_intent", "errors")})
+    dump("entity_report.json", results["facts"])
+    dump("temperature_report.json", results["temperatures"])
+    (directory / "summary.md").write_text(summary(results), encoding="utf-8")
+    plot_confusion_matrix(intents, directory / "confusion_matrix.png")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.nlu_evaluation", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", help="a model archive (default: the current model, "
+                                        "trained first if the data changed)")
+    args = parser.parse_args(argv)
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # no debug line per parsed message
+    leaked = leaked_examples()
+    if leaked:
+        print("Held-out messages found in data/nlu (remove them from one side):")
+        print("\n".join(f"- {text}" for text in leaked))
+        return 1
+    if args.model:
+        model = args.model
+    else:
+        from bot.training import train
+
+        model = str(train())
+    results = asyncio.run(evaluate_model(model))
+    write_reports(results)
+    print(summary(results))
+    print(f"{results['messages']} messages: model loaded in {results['load_seconds']} s, "
+          f"parsed in {results['parse_seconds']} s. Reports in {REPORTS.relative_to(PROJECT_ROOT)}/")
+    return 1 if failures(results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

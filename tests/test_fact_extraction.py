@@ -172,6 +172,11 @@ CASES = [
     case("I'm a paramedic", healthcare_worker=True),
     case("I'm not a healthcare worker", healthcare_worker=False),
     case("my doctor said it's fine", absent=["healthcare_worker"]),
+    case("I'm hospital staff", healthcare_worker=True),
+    case("I'm a care assistant in a nursing home", healthcare_worker=True),
+    # asking for staff is not being staff
+    case("connect me with hospital staff please", absent=["healthcare_worker"]),
+    case("can I talk to the medical staff", absent=["healthcare_worker"]),
 
     # --- risk factors
     case("I'm 20 weeks pregnant", pregnant=True, absent=["age", "number", "duration_days"]),

@@ -12,7 +12,7 @@ export RASA_TELEMETRY_ENABLED := false
 # ... and its libraries print deprecation warnings nobody can act on.
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning,ignore::FutureWarning
 
-.PHONY: help install browser run staff-add shell train validate test test-unit test-nlu test-conversations bench lock clean
+.PHONY: help install browser run staff-add shell train validate test test-unit test-nlu nlu-export test-conversations bench lock clean
 
 help:
 	@echo "make run       start the assistant (first run installs and trains)"
@@ -36,7 +36,8 @@ train: $(INSTALLED)
 	$(PY) -m bot.training $(if $(FORCE),--force,)
 
 validate: $(INSTALLED)
-	$(RASA) data validate --domain domain --fail-on-warnings --quiet
+	$(RASA) data validate --domain domain --fail-on-warnings --max-history 5 --quiet
+	$(PY) -m bot.data_checks
 
 run: train
 	$(PY) -m bot.cli run
@@ -58,6 +59,10 @@ test: validate train browser
 
 test-unit: $(INSTALLED)
 	$(PY) -m pytest tests --ignore=tests/conversation --ignore=tests/channels --ignore=tests/console --ignore=tests/test_nlu_evaluation.py
+
+# The NLU inbox's annotated messages as training data, for review in git.
+nlu-export: $(INSTALLED)
+	$(PY) -m bot.cli nlu export --output data/nlu/inbox.yml
 
 # Held-out NLU scores (tests/nlu/, never trained on): tables and reports/nlu/; fails under
 # the thresholds (macro intent F1 0.90, each intent 0.80, temperatures 0.95).

@@ -16,6 +16,7 @@ import urllib.request
 from bot.processes import (RASA, action_server_command, port_in_use, server_environment, stop,
                            wait_until_up)
 from bot.handoff.cli import add_staff_commands
+from bot.training_inbox.cli import add_nlu_commands
 from bot.settings import PROJECT_ROOT, VAR, Settings, api_token, channel_token
 
 TOKEN_FILE = VAR / "rasa-api-token"
@@ -161,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     chat_parser.add_argument("--sender", default=None)
     chat_parser.set_defaults(handler=chat)
     add_staff_commands(commands)
+    add_nlu_commands(commands)
     args = parser.parse_args(argv)
     return args.handler(args)
 

@@ -77,7 +77,7 @@ def test_mistakes_are_refused_in_one_line(database_url):
     assert refused(run(database_url, "add", "LI", "--role", "doctor", "--password-stdin",
                        stdin=PASSWORD), "already a staff account named 'li'")
     assert refused(run(database_url, "add", "bob", "--role", "janitor", "--password-stdin",
-                       stdin=PASSWORD), "The role must be one of: nurse, doctor, admin.")
+                       stdin=PASSWORD), "The role must be one of: nurse, doctor, trainer, admin.")
     assert refused(run(database_url, "add", "bob", "--role", "nurse", "--password-stdin",
                        stdin="short\n"), "at least 10 characters")
     assert refused(run(database_url, "add", "bob smith", "--role", "nurse", "--password-stdin",

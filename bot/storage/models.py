@@ -122,3 +122,19 @@ class OutboxMessage(Base):
     conversation_id = Column(String(255), nullable=False, index=True)
     message = Column(JSON, nullable=False)
     created_at = Column(UTCDateTime, nullable=False, default=utc_now)
+
+
+class NluAnnotation(Base):
+    """A trainer's decision on one NLU inbox message: the intent it should have had
+    (out_of_scope included), or discarded. Only the masked text is kept."""
+
+    __tablename__ = "nlu_annotations"
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(64), nullable=False, unique=True)  # sha256 of the normalised text
+    text = Column(Text, nullable=False)  # masked: what the console shows and export writes
+    status = Column(String(16), nullable=False)  # annotated | discarded
+    intent = Column(String(64), nullable=True)  # the right intent; None when discarded
+    predicted_intent = Column(String(64), nullable=True)  # what the assistant thought
+    annotated_by = Column(String(64), nullable=False)
+    annotated_at = Column(UTCDateTime, nullable=False, default=utc_now, index=True)

@@ -9,6 +9,7 @@
     GET  /console/cases/<id>/print          printable case
     GET  /console/dashboard                 figures and the assessments chart
     GET  /console/audit                     the audit log (administrators)
+    GET  /console/inbox                     the NLU inbox (trainers, administrators; see inbox.py)
 
 Everything but the sign-in page needs a signed-in staff member, and every POST the
 form's CSRF token (guard.ConsoleGuard). Staff accounts: `python -m bot.cli staff add`.
@@ -17,11 +18,12 @@ form's CSRF token (guard.ConsoleGuard). Staff accounts: `python -m bot.cli staff
 from starlette.middleware import Middleware
 from starlette.routing import Mount
 
-from bot.web.console import audit, auth, cases, dashboard, export
+from bot.web.console import audit, auth, cases, dashboard, export, inbox
 from bot.web.console.guard import PREFIX, ConsoleGuard
 from bot.web.console.state import Console
 
-routes = [*auth.routes, *cases.routes, *export.routes, *dashboard.routes, *audit.routes]
+routes = [*auth.routes, *cases.routes, *export.routes, *dashboard.routes, *audit.routes,
+          *inbox.routes]
 
 
 def mount() -> Mount:

@@ -1,0 +1,364 @@
+"""Checks on the training data that `rasa data validate --fail-on-warnings` misses.
+
+`make validate` runs Rasa's validator first, then `python -m bot.data_checks`, which prints
+each problem as a sentence naming the file and exits 1 if there is any.
+
+What Rasa 3.6's validator already fails on, and what these checks add:
+- the same example under two intents: Rasa only when the texts are identical once entity
+  annotations are removed; `duplicate_examples` also ignores case and spacing.
+- intents with too few examples: Rasa never fails (an intent with none only warns);
+  `intents_with_too_few_examples`.
+- responses referenced but missing: Rasa fails for `utter_` actions in stories and rules,
+  not for those listed under the domain's `actions`; `missing_responses` covers all three.
+- stories and rules that conflict: Rasa compares stories with stories only; rules are
+  checked by RulePolicy when `rasa train` ends. `rule_conflicts` runs that check now.
+- a protocol fact without a slot: Rasa does not know the protocol; `facts_without_slots`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import sys
+import tempfile
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+from bot.settings import PROJECT_ROOT
+
+# What docs/training.md asks trainers for. Rasa suggests 10 to start with; ours need more,
+# as some are easily confused (affirm, acknowledge, thank; stop, goodbye). When this was
+# set, the smallest intent (acknowledge) had 17.
+MIN_EXAMPLES = 15
+# Intents no person types, so they need no examples: nlu_fallback comes from the
+# FallbackClassifier, the others are commands that channels send (/restart). Rasa's
+# out_of_scope is not listed: here it is trained like any other intent. An intent that
+# only a button sends would go here too; there is none (every payload is a trained intent).
+EXEMPT_INTENTS = {"nlu_fallback", "restart", "back", "session_start"}
+TRIAGE_FORM = "triage_form"
+
+# Rasa's entity annotations: [text](entity), [text](entity:value) and [text]{"entity": ...}
+ENTITY_ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where a Rasa project keeps its data, domain, config and triage protocol."""
+
+    root: Path = PROJECT_ROOT
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def domain(self) -> Path:
+        return self.root / "domain"
+
+    @property
+    def config(self) -> Path:
+        return self.root / "config.yml"
+
+    @property
+    def protocol(self) -> Path:
+        return self.root / "bot" / "triage" / "protocol.yml"
+
+    def name(self, path: Path) -> str:
+        """A path as the reader knows it: relative to the project."""
+        return str(path.relative_to(self.root))
+
+
+@dataclass(frozen=True)
+class Example:
+    intent: str
+    text: str
+    path: Path
+
+
+# Reading the project
+
+def yaml_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.suffix in (".yml", ".yaml"))
+
+
+def load_yaml(path: Path) -> dict:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def domain(project: Project) -> dict:
+    """The domain's files merged as Rasa merges them: lists joined, mappings combined."""
+    merged: dict[str, Any] = {}
+    for path in yaml_files(project.domain):
+        for key, value in load_yaml(path).items():
+            if isinstance(value, list):
+                merged.setdefault(key, []).extend(value)
+            elif isinstance(value, dict):
+                merged.setdefault(key, {}).update(value)
+            else:
+                merged[key] = value
+    return merged
+
+
+def examples(project: Project) -> list[Example]:
+    """Every intent example in data/nlu, as written (annotations kept)."""
+    found = []
+    for path in yaml_files(project.data / "nlu"):
+        for item in load_yaml(path).get("nlu", []):
+            if "intent" in item:
+                found += [Example(item["intent"], text, path) for text in _texts(item.get("examples"))]
+    return found
+
+
+def _texts(block: Any) -> list[str]:
+    # `examples: |` holds "- text" lines; the long form is a list of {text: ...}
+    if isinstance(block, str):
+        return [line.strip()[2:].strip() for line in block.splitlines() if line.strip().startswith("- ")]
+    return [item["text"] if isinstance(item, dict) else str(item) for item in block or []]
+
+
+def dialogue_steps(project: Project) -> Iterator[tuple[Path, dict]]:
+    """Each step of every rule and story, with its file."""
+    for folder in ("rules", "stories"):
+        for path in yaml_files(project.data / folder):
+            for block in load_yaml(path).get(folder, []):
+                for step in block.get("steps", []):
+                    yield path, step
+
+
+def normalise(text: str) -> str:
+    """An example as the classifier sees it: no annotations, case or extra spaces."""
+    return " ".join(ENTITY_ANNOTATION.sub(r"\1", text).casefold().split())
+
+
+def line_of(path: Path, text: str) -> int | None:
+    """The line of `path` that is `text` (else the first to start with it), for messages."""
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    for matches in (str.__eq__, str.startswith):
+        for number, line in enumerate(lines, start=1):
+            if matches(line, text):
+                return number
+    return None
+
+
+def where(project: Project, path: Path, text: str) -> str:
+    line = line_of(path, text)
+    return f"{project.name(path)}:{line}" if line else project.name(path)
+
+
+# The checks: each returns its problems as sentences
+
+def duplicate_examples(project: Project) -> list[str]:
+    """The same example (ignoring case, spacing and entity annotations) under two intents."""
+    by_text: dict[str, list[Example]] = defaultdict(list)
+    for example in examples(project):
+        by_text[normalise(example.text)].append(example)
+    problems = []
+    for text, found in by_text.items():
+        if len({e.intent for e in found}) > 1:
+            places = [f"'{e.text}' as {e.intent} ({where(project, e.path, '- ' + e.text)})"
+                      for e in found]
+            problems.append(f"The example '{text}' is under more than one intent: {'; '.join(places)}.")
+    return problems
+
+
+def intents_with_too_few_examples(project: Project, minimum: int = MIN_EXAMPLES) -> list[str]:
+    """Intents in the domain or the NLU data with fewer than `minimum` distinct examples."""
+    distinct: dict[str, set[str]] = defaultdict(set)
+    files: dict[str, set[str]] = defaultdict(set)
+    for example in examples(project):
+        distinct[example.intent].add(normalise(example.text))
+        files[example.intent].add(project.name(example.path))
+    intents = set(distinct) | {_name(i) for i in domain(project).get("intents", [])}
+    problems = []
+    for intent in sorted(intents - EXEMPT_INTENTS):
+        count = len(distinct[intent])
+        if count == 0:
+            problems.append(f"The intent '{intent}' is in the domain but has no examples in "
+                            f"{project.name(project.data / 'nlu')}; it needs at least {minimum}.")
+        elif count < minimum:
+            problems.append(f"The intent '{intent}' has {count} distinct examples in "
+                            f"{', '.join(sorted(files[intent]))}; it needs at least {minimum}.")
+    return problems
+
+
+def missing_responses(project: Project) -> list[str]:
+    """`utter_` actions in rules, stories or the domain's actions with no response."""
+    the_domain = domain(project)
+    responses = {key.split("/")[0] for key in the_domain.get("responses", {})}
+    # responses may also live in the data files (retrieval intents)
+    for path in yaml_files(project.data):
+        responses |= {key.split("/")[0] for key in load_yaml(path).get("responses", {})}
+    problems = []
+    for path, step in dialogue_steps(project):
+        action = step.get("action", "")
+        if action.startswith("utter_") and action not in responses:
+            problems.append(f"{where(project, path, '- action: ' + action)} runs '{action}', "
+                            f"which has no response in the domain.")
+    for action in map(_name, the_domain.get("actions", [])):
+        if action.startswith("utter_") and action not in responses:
+            places = [p for p in yaml_files(project.domain) if line_of(p, "- " + action)]
+            place = where(project, places[0], "- " + action) if places else project.name(project.domain)
+            problems.append(f"{place} lists the action '{action}', which has no response.")
+    return problems
+
+
+def rule_conflicts(project: Project) -> list[str]:
+    """Rules that contradict stories or other rules, as RulePolicy finds them.
+
+    `rasa train` runs this check only at the end of training; here RulePolicy memorises
+    the rules alone (seconds, no model is written). It imports Rasa, hence the wait.
+    """
+    with warnings.catch_warnings():  # Rasa's import and domain warnings: not ours to fix here
+        warnings.simplefilter("ignore")
+        import sanic  # noqa: F401  (its import turns DeprecationWarnings on again: first, then off)
+        warnings.simplefilter("ignore")
+        import structlog
+        from rasa.core.policies.rule_policy import InvalidRule, RulePolicy
+        from rasa.engine.graph import ExecutionContext, GraphSchema
+        from rasa.engine.storage.local_model_storage import LocalModelStorage
+        from rasa.engine.storage.resource import Resource
+        from rasa.shared.core.generator import TrainingDataGenerator
+        from rasa.shared.importers.importer import TrainingDataImporter
+
+        if not structlog.is_configured():  # unconfigured, it prints RulePolicy's debug lines
+            structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+        importer = TrainingDataImporter.load_from_config(
+            str(project.config), str(project.domain), [str(project.data)])
+        the_domain = importer.get_domain()
+        trackers = TrainingDataGenerator(importer.get_stories(), the_domain,
+                                         augmentation_factor=0).generate()
+        config = {**RulePolicy.get_default_config(), **_rule_policy_config(project),
+                  "check_for_contradictions": True}
+        with tempfile.TemporaryDirectory() as storage:
+            policy = RulePolicy.create(config, LocalModelStorage(Path(storage)),
+                                       Resource("rule_policy"), ExecutionContext(GraphSchema({})))
+            try:
+                policy.train(trackers, the_domain)
+            except InvalidRule as error:
+                return _rule_problems(project, error.message)
+    return []
+
+
+def _rule_policy_config(project: Project) -> dict:
+    policies = load_yaml(project.config).get("policies") or []
+    found = next((p for p in policies if p.get("name") == "RulePolicy"), {})
+    return {key: value for key, value in found.items() if key != "name"}
+
+
+def _rule_problems(project: Project, message: str) -> list[str]:
+    """RulePolicy's message, one sentence per contradiction, with the story or rule's file."""
+    files = _block_files(project)
+    lines = [line[2:] for line in message.splitlines() if line.startswith("- ")] or [message.strip()]
+    problems = []
+    for line in lines:
+        named = re.search(r"in (rule|story) '(.*?)' is", line)
+        path = files.get(named.group(2)) if named else None
+        prefix = f"{where(project, path, '- %s: %s' % named.groups())}: " if path else ""
+        problems.append(prefix + line[0].upper() + line[1:])
+    return problems
+
+
+def _block_files(project: Project) -> dict[str, Path]:
+    """Story and rule names, and the file each is in."""
+    files = {}
+    for folder, key in (("rules", "rule"), ("stories", "story")):
+        for path in yaml_files(project.data / folder):
+            for block in load_yaml(path).get(folder, []):
+                files[block.get(key)] = path
+    return files
+
+
+def facts_without_slots(project: Project, form: str = TRIAGE_FORM) -> list[str]:
+    """Protocol facts with no slot, or missing from the triage form's required slots.
+
+    validate_triage_form stores each answer in the slot named after its fact, and the
+    form can only ask for slots it requires.
+    """
+    the_domain = domain(project)
+    slots = set(the_domain.get("slots", {}))
+    required = _required_slots(the_domain, form)
+    if required is None:
+        return [f"The domain ({project.name(project.domain)}) has no form '{form}' "
+                f"to ask the protocol's facts."]
+    problems = []
+    for fact in protocol_facts(project):
+        missing = []
+        if fact not in slots:
+            missing.append("has no slot in the domain")
+        if fact not in required:
+            missing.append(f"is not in {form}'s required_slots")
+        if missing:
+            place = where(project, project.protocol, fact + ":")
+            problems.append(f"The protocol fact '{fact}' ({place}) {' and '.join(missing)}.")
+    return problems
+
+
+def form_slots_without_facts(project: Project, form: str = TRIAGE_FORM) -> list[str]:
+    """Warnings only: slots the triage form asks for that the protocol does not know."""
+    required = _required_slots(domain(project), form) or []
+    facts = set(protocol_facts(project))
+    return [f"The slot '{slot}' is in {form}'s required_slots but is not a fact in "
+            f"{project.name(project.protocol)}; the protocol never asks for it."
+            for slot in required if slot not in facts]
+
+
+def protocol_facts(project: Project) -> list[str]:
+    """The protocol's facts (what load_engine().fact_types holds)."""
+    return list(load_yaml(project.protocol).get("facts", {}))
+
+
+def _required_slots(the_domain: dict, form: str) -> list[str] | None:
+    if form not in the_domain.get("forms", {}):
+        return None
+    return list((the_domain["forms"][form] or {}).get("required_slots") or [])
+
+
+def _name(entry: Any) -> str:
+    # domain lists hold names, or {name: {options}}
+    return next(iter(entry)) if isinstance(entry, dict) else str(entry)
+
+
+# Running them
+
+def problems(project: Project, min_examples: int = MIN_EXAMPLES) -> list[str]:
+    return (duplicate_examples(project)
+            + intents_with_too_few_examples(project, min_examples)
+            + missing_responses(project)
+            + facts_without_slots(project)
+            + rule_conflicts(project))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.data_checks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--project", type=Path, default=PROJECT_ROOT,
+                        help="the project's directory (default: this one)")
+    parser.add_argument("--min-examples", type=int, default=MIN_EXAMPLES,
+                        help=f"examples every intent needs (default: {MIN_EXAMPLES})")
+    args = parser.parse_args(argv)
+    # before Rasa is imported: no TensorFlow notices, no progress bars
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    project = Project(args.project.resolve())
+    for warning in form_slots_without_facts(project):
+        print(f"warning: {warning}")
+    found = problems(project, args.min_examples)
+    for problem in found:
+        print(problem)
+    if found:
+        print(f"{len(found)} problem(s) in the training data.", file=sys.stderr)
+        return 1
+    print("The training data passed the project's checks.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

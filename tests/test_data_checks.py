@@ -1,0 +1,133 @@
+"""`make validate`'s own checks (bot/data_checks.py), on tiny projects with one mistake each
+(tests/fixtures/projects/README.md), on a clean one and on the real project; and Rasa's
+validator on the mistake we leave to it (stories that contradict each other)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import data_checks
+from bot.data_checks import Project
+
+PROJECTS = Path(__file__).parent / "fixtures" / "projects"
+FIXTURE_MIN_EXAMPLES = 3  # the fixtures' intents have 3 examples each
+
+
+def too_few(project: Project) -> list[str]:
+    return data_checks.intents_with_too_few_examples(project, FIXTURE_MIN_EXAMPLES)
+
+
+CHECKS = {
+    "duplicate_examples": data_checks.duplicate_examples,
+    "too_few_examples": too_few,
+    "missing_responses": data_checks.missing_responses,
+    "facts_without_slots": data_checks.facts_without_slots,
+    "rule_conflicts": data_checks.rule_conflicts,
+}
+
+# fixture project -> the one check that must fail, and what its message must name
+EXPECTED = {
+    "duplicate_example": ("duplicate_examples",
+                          ["'i have a fever'", "goodbye", "inform", "data/nlu/nlu.yml:13",
+                           "'I have a [fever](fever)'"]),
+    "too_few_examples": ("too_few_examples", ["'goodbye'", "2 distinct examples", "data/nlu/nlu.yml"]),
+    "missing_response": ("missing_responses", ["data/stories/stories.yml:8", "'utter_bye'"]),
+    "missing_response_in_domain": ("missing_responses", ["domain/core.yml:7", "'utter_welcome'"]),
+    "rule_conflict": ("rule_conflicts", ["data/stories/stories.yml:3", "'greet, then goodbye'",
+                                         "rule(s) 'greet'", "'utter_greet'"]),
+    "fact_without_slot": ("facts_without_slots", ["'cough'", "bot/triage/protocol.yml:3",
+                                                  "no slot", "triage_form's required_slots"]),
+}
+
+
+def failing_checks(project: Project) -> dict[str, list[str]]:
+    found = {name: check(project) for name, check in CHECKS.items()}
+    return {name: problems for name, problems in found.items() if problems}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_mistake_is_caught_by_its_own_check_only(name):
+    check, words = EXPECTED[name]
+    failing = failing_checks(Project(PROJECTS / name))
+    assert list(failing) == [check]
+    assert len(failing[check]) == 1
+    for word in words:
+        assert word in failing[check][0]
+
+
+@pytest.mark.parametrize("name", ["clean", "story_conflict"])
+def test_projects_without_our_kind_of_mistake_pass(name):
+    # story_conflict's mistake is Rasa's validator's business (see below)
+    assert failing_checks(Project(PROJECTS / name)) == {}
+
+
+def test_the_real_project_passes():
+    project = Project()
+    assert data_checks.problems(project) == []
+    assert data_checks.form_slots_without_facts(project) == []
+
+
+def test_examples_compare_without_case_spacing_or_annotations():
+    assert data_checks.normalise("  I have a  [FEVER](fever) ") == "i have a fever"
+    assert data_checks.normalise('[38.5]{"entity": "temperature_c"} degrees') == "38.5 degrees"
+    assert data_checks.normalise("[hot](fever:true) today") == "hot today"
+
+
+def test_a_form_slot_that_is_no_fact_is_a_warning_not_a_problem(tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(PROJECTS / "clean", root)
+    triage = root / "domain" / "triage.yml"
+    triage.write_text(triage.read_text()
+                      .replace("required_slots: [fever]", "required_slots: [fever, mood]")
+                      .replace("slots:\n", "slots:\n  mood: {type: any, mappings: [{type: custom}]}\n"))
+    project = Project(root)
+    warnings = data_checks.form_slots_without_facts(project)
+    assert len(warnings) == 1 and "'mood'" in warnings[0]
+    assert failing_checks(project) == {}
+
+
+def test_main_prints_the_problems_and_exits_1(capsys):
+    project = str(PROJECTS / "too_few_examples")
+    assert data_checks.main(["--project", project, "--min-examples", "3"]) == 1
+    assert "The intent 'goodbye' has 2 distinct examples" in capsys.readouterr().out
+    assert data_checks.main(["--project", str(PROJECTS / "clean"), "--min-examples", "3"]) == 0
+
+
+def test_main_uses_the_real_minimum_by_default(capsys):
+    # the clean project's 3 examples per intent are too few for the real project's bar
+    assert data_checks.main(["--project", str(PROJECTS / "clean")]) == 1
+    assert f"at least {data_checks.MIN_EXAMPLES}" in capsys.readouterr().out
+
+
+# Rasa's validator, as `make validate` runs it, on both projects at once (a Rasa start
+# takes ~10 s of CPU). The clean project shows the other one fails for its mistake alone.
+
+RASA_PROJECTS = {"clean": 0, "story_conflict": 1}
+
+
+@pytest.fixture(scope="module")
+def rasa_validate() -> dict[str, tuple[int, str]]:
+    rasa = Path(sys.executable).parent / "rasa"
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+           "TF_CPP_MIN_LOG_LEVEL": "2"}
+    command = [str(rasa), "data", "validate", "--domain", "domain", "--data", "data",
+               "--config", "config.yml", "--fail-on-warnings"]
+    running = {name: subprocess.Popen(command, cwd=PROJECTS / name, env=env, text=True,
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+               for name in RASA_PROJECTS}
+    output = {name: process.communicate(timeout=300)[0] for name, process in running.items()}
+    return {name: (process.returncode, output[name]) for name, process in running.items()}
+
+
+@pytest.mark.parametrize("name", sorted(RASA_PROJECTS))
+def test_rasa_validator(rasa_validate, name):
+    returncode, output = rasa_validate[name]
+    assert (returncode != 0) == bool(RASA_PROJECTS[name]), output
+    if name == "story_conflict":
+        assert "Story structure conflict after intent 'goodbye'" in output

@@ -177,6 +177,8 @@ CASES = [
     # asking for staff is not being staff
     case("connect me with hospital staff please", absent=["healthcare_worker"]),
     case("can I talk to the medical staff", absent=["healthcare_worker"]),
+    case("is the fever clinic working tonight", absent=["healthcare_worker"]),
+    case("my hospital job", healthcare_worker=True),
 
     # --- risk factors
     case("I'm 20 weeks pregnant", pregnant=True, absent=["age", "number", "duration_days"]),

@@ -5,23 +5,15 @@ the threshold (NLU_INBOX_THRESHOLD, 0.6 unless set)."""
 from __future__ import annotations
 
 import json
-import logging
 import os
 from dataclasses import dataclass
-from urllib.parse import quote
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import SQLAlchemyError
-
-
-logger = logging.getLogger(__name__)
+from bot.storage.rasa_events import user_events
 
 FALLBACK_INTENT = "nlu_fallback"
 DEFAULT_THRESHOLD = 0.6
 DAYS = 90  # older messages leave the inbox (and the query stays quick)
-USER_EVENTS = text("SELECT timestamp, data FROM events "
-                   "WHERE type_name = 'user' AND timestamp >= :since ORDER BY timestamp")
 
 
 @dataclass(frozen=True)
@@ -50,18 +42,10 @@ def unsure_messages(tracker_url: str, under: float,
     """People's messages since `since` (DAYS ago) that were not understood or whose
     intent's confidence is under `under`, oldest first. None when the store cannot be read."""
     since = since or datetime.now(timezone.utc) - timedelta(days=DAYS)
-    engine = create_engine(read_only(tracker_url), future=True)
-    try:
-        with engine.connect() as connection:
-            if engine.dialect.name == "postgresql":
-                connection.execute(text("SET TRANSACTION READ ONLY"))
-            rows = connection.execute(USER_EVENTS, {"since": since.timestamp()}).all()
-    except SQLAlchemyError as failure:
-        logger.info("Rasa's tracker store cannot be read: %s", failure.__class__.__name__)
+    rows = user_events(tracker_url, since)
+    if rows is None:
         return None
-    finally:
-        engine.dispose()
-    found = (_unsure(at, data, under) for at, data in rows)
+    found = (_unsure(at, data, under) for at, _, data in rows)
     return [message for message in found if message is not None]
 
 
@@ -87,10 +71,3 @@ def _unsure(at: float, data: str | None, under: float) -> Unsure | None:
     return Unsure(said, name, confidence,
                   guess.get("name") if guess and name == FALLBACK_INTENT else None, at)
 
-
-def read_only(url: str) -> str:
-    """SQLite opened read-only (mode=ro: never written, never created if missing), as
-    bot.web.console.tracker does for the dashboard."""
-    if url.startswith("sqlite:///"):
-        return f"sqlite:///file:{quote(url.removeprefix('sqlite:///'))}?mode=ro&uri=true"
-    return url

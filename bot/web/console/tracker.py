@@ -4,20 +4,13 @@
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import quote
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import SQLAlchemyError
-
-logger = logging.getLogger(__name__)
+from bot.storage.rasa_events import user_events
 
 FALLBACK_INTENT = "nlu_fallback"
 LOW_CONFIDENCE = 0.5
-USER_EVENTS = text("SELECT intent_name, data FROM events "
-                   "WHERE type_name = 'user' AND timestamp >= :since")
 
 
 @dataclass(frozen=True)
@@ -33,18 +26,10 @@ class Understanding:
 def understanding(tracker_url: str, since: datetime) -> Understanding | None:
     """People's messages since `since`, and how many were not understood (the fallback
     intent, or an intent with confidence under 0.5). None when the store cannot be read."""
-    engine = create_engine(_read_only(tracker_url), future=True)
-    try:
-        with engine.connect() as connection:
-            if engine.dialect.name == "postgresql":
-                connection.execute(text("SET TRANSACTION READ ONLY"))
-            rows = connection.execute(USER_EVENTS, {"since": since.timestamp()}).all()
-    except SQLAlchemyError as failure:
-        logger.info("Rasa's tracker store cannot be read: %s", failure.__class__.__name__)
+    rows = user_events(tracker_url, since)
+    if rows is None:
         return None
-    finally:
-        engine.dispose()
-    return Understanding(len(rows), sum(_not_understood(intent, data) for intent, data in rows))
+    return Understanding(len(rows), sum(_not_understood(intent, data) for _, intent, data in rows))
 
 
 def _not_understood(intent_name: str | None, data: str | None) -> bool:
@@ -57,11 +42,3 @@ def _not_understood(intent_name: str | None, data: str | None) -> bool:
         return False
     return intent.get("name") == FALLBACK_INTENT or (
         isinstance(confidence, (int, float)) and confidence < LOW_CONFIDENCE)
-
-
-def _read_only(url: str) -> str:
-    """SQLite opened read-only (mode=ro: never written, and never created if missing)."""
-    if url.startswith("sqlite:///"):
-        path = url.removeprefix("sqlite:///")
-        return f"sqlite:///file:{quote(path)}?mode=ro&uri=true"
-    return url

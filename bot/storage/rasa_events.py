@@ -1,0 +1,44 @@
+"""People's messages from Rasa's SQL tracker store (its `events` table), read-only.
+
+Rasa owns that table: we open it read-only (SQLite `mode=ro`, PostgreSQL read-only
+transactions) so the console and the NLU inbox can never write to it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from urllib.parse import quote
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import SQLAlchemyError
+
+logger = logging.getLogger(__name__)
+
+USER_EVENTS = text("SELECT timestamp, intent_name, data FROM events "
+                   "WHERE type_name = 'user' AND timestamp >= :since ORDER BY timestamp")
+
+
+def user_events(tracker_url: str, since: datetime) -> list[Row] | None:
+    """(timestamp, intent_name, data JSON) of every user message since `since`, oldest
+    first; None when the store cannot be read (not there yet, unreachable)."""
+    engine = create_engine(read_only(tracker_url), future=True)
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("SET TRANSACTION READ ONLY"))
+            return connection.execute(USER_EVENTS, {"since": since.timestamp()}).all()
+    except SQLAlchemyError as failure:
+        logger.info("Rasa's tracker store cannot be read: %s", failure.__class__.__name__)
+        return None
+    finally:
+        engine.dispose()
+
+
+def read_only(url: str) -> str:
+    """SQLite opened read-only (mode=ro: never written, and never created if missing)."""
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        return f"sqlite:///file:{quote(path)}?mode=ro&uri=true"
+    return url

@@ -35,7 +35,7 @@ def current_assessment(tracker: Tracker) -> Dict[str, Any] | None:
     if engine().next_question(facts) is not None:
         # Unfinished: a route now would be a guess nobody made.
         return {"facts": facts, "finished": False,
-                "protocol_version": engine().assess(facts).protocol_version}
+                "protocol_version": engine().version}
     return {**engine().assess(facts).as_payload()["triage"], "finished": True}
 
 

@@ -27,6 +27,12 @@ def local_secret(variable: str, file_name: str) -> str:
     return path.read_text().strip()
 
 
+def emergency_number() -> str:
+    """The number people are told to call (EMERGENCY_NUMBER, 120 by default); read at
+    call time so every process and channel says the same."""
+    return os.environ.get("EMERGENCY_NUMBER", "120")
+
+
 def api_token() -> str:
     """The Rasa HTTP API token (`?token=...`)."""
     return local_secret("RASA_API_TOKEN", "rasa-api-token")
@@ -56,7 +62,7 @@ class Settings:
         protocol = os.environ.get("TRIAGE_PROTOCOL")
         return cls(
             database_url=os.environ.get("DATABASE_URL", f"sqlite:///{default_db}"),
-            emergency_number=os.environ.get("EMERGENCY_NUMBER", "120"),
+            emergency_number=emergency_number(),
             strict_mode=os.environ.get("TRIAGE_STRICT_MODE", "").lower() in {"1", "true", "yes"},
             protocol_path=Path(protocol) if protocol else None,
             handoff_reply_minutes=_minutes(os.environ.get("HANDOFF_REPLY_MINUTES", "30")),

@@ -4,6 +4,8 @@ Every channel's conversation ids are namespaced (`telegram:<chat id>`, `wechat:<
 `webchat:<id>`, `rest:<sender>`) so ids from two channels can never name one conversation.
 """
 
+MAX_TEXT = 4096  # the longest message any channel takes (Telegram's own limit)
+
 
 def conversation_id(channel: str, sender: str) -> str:
     return f"{channel}:{sender}"

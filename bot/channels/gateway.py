@@ -23,7 +23,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import conversation_id
+from bot.channels import MAX_TEXT, conversation_id
 from bot.channels.buttons import offered_buttons
 from bot.channels.once import OnceOnly
 from bot.channels.outbound import TelegramOutput, WebChatOutbox
@@ -32,7 +32,6 @@ from bot.texts import message as text_message
 
 logger = logging.getLogger(__name__)
 
-MAX_TEXT = 4096  # Telegram's own limit; longer is not a chat message
 MAX_SENDER = 128
 # Payloads a gateway may send without a button: platform commands (/start, /help, ...).
 COMMAND_PAYLOADS = frozenset({"/greet", "/help", "/start_over"})
@@ -49,6 +48,7 @@ class GatewayInput(InputChannel):
 
     def __init__(self) -> None:
         self.once = OnceOnly()
+        self._expected_authorization = f"Bearer {channel_token()}".encode()
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> "GatewayInput":
@@ -98,11 +98,9 @@ class GatewayInput(InputChannel):
 
         return webhook
 
-    @staticmethod
-    def _authorised(request: Request) -> bool:
-        header = request.headers.get("Authorization", "")
-        expected = f"Bearer {channel_token()}"
-        return hmac.compare_digest(header.encode(), expected.encode())
+    def _authorised(self, request: Request) -> bool:
+        header = request.headers.get("Authorization", "").encode()
+        return hmac.compare_digest(header, self._expected_authorization)
 
     @staticmethod
     def _problem(body: Any) -> str | None:

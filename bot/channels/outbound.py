@@ -4,6 +4,7 @@ output channel (`output_channel=latest` in its HTTP API), and these deliver."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from functools import lru_cache
@@ -42,8 +43,8 @@ class WebChatOutbox(OutputChannel):
         shown = {key: message[key] for key in ("text", "buttons", "custom") if message.get(key)}
         if message.get("staff"):  # Rasa's BotUttered.message() merges the event's metadata in
             shown["metadata"] = {"staff": message["staff"]}
-        if shown:
-            push_outbox(_database(), recipient_id, shown)
+        if shown:  # a blocking write (SQLite may wait for Rasa's lock): off the event loop
+            await asyncio.to_thread(push_outbox, _database(), recipient_id, shown)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"text": text})

@@ -36,6 +36,7 @@ from bot.channels.once import OnceOnly
 from bot.channels.render import chosen_button, numbered, split_text, visible_replies
 from bot.channels.wechat_crypto import (BadMessage, SafeMode, signature_ok, text_reply_xml,
                                         xml_fields)
+from bot.settings import emergency_number
 from bot.texts import message as text_message
 
 logger = logging.getLogger(__name__)
@@ -52,10 +53,6 @@ MAX_REQUEST_AGE = 300
 MAX_TEXT_BYTES = 2048  # WeChat's limit for one text message
 TOKEN_ERRORS = {40001, 42001, 40014}  # invalid, expired, malformed access token
 GREET = "/greet"
-
-
-def emergency_number() -> str:
-    return os.environ.get("EMERGENCY_NUMBER", "120")
 
 
 def text_of(key: str) -> str:

@@ -41,10 +41,7 @@ def escalate(db: Database, *, conversation_id: str, channel: str, reason: str,
         raise ValueError(f"unknown escalation reason {reason!r}")
     now = now or utc_now()
     with db.session() as session, session.begin():
-        case = session.scalars(
-            select(Escalation).where(Escalation.conversation_id == conversation_id,
-                                     Escalation.status.in_(OPEN_STATUSES))
-            .order_by(Escalation.id.desc())).first()
+        case = session.scalars(_open_case_query(conversation_id)).first()
         if case is None:
             case = Escalation(conversation_id=conversation_id, channel=channel, reason=reason,
                               priority=PRIORITY[reason], status="open", created_at=now,
@@ -63,10 +60,14 @@ def escalate(db: Database, *, conversation_id: str, channel: str, reason: str,
 
 def open_case(db: Database, conversation_id: str) -> Escalation | None:
     with db.session() as session:
-        return session.scalars(
-            select(Escalation).where(Escalation.conversation_id == conversation_id,
-                                     Escalation.status.in_(OPEN_STATUSES))
-            .order_by(Escalation.id.desc())).first()
+        return session.scalars(_open_case_query(conversation_id)).first()
+
+
+def _open_case_query(conversation_id: str):
+    return (select(Escalation)
+            .where(Escalation.conversation_id == conversation_id,
+                   Escalation.status.in_(OPEN_STATUSES))
+            .order_by(Escalation.id.desc()))
 
 
 def get_case(db: Database, case_id: int) -> Escalation | None:

@@ -7,11 +7,12 @@ transactions) so the console and the NLU inbox can never write to it.
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from datetime import datetime
 from urllib.parse import quote
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import SQLAlchemyError
 
 logger = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ USER_EVENTS = text("SELECT timestamp, intent_name, data FROM events "
 def user_events(tracker_url: str, since: datetime) -> list[Row] | None:
     """(timestamp, intent_name, data JSON) of every user message since `since`, oldest
     first; None when the store cannot be read (not there yet, unreachable)."""
-    engine = create_engine(read_only(tracker_url), future=True)
+    engine = _engine(tracker_url)
     try:
         with engine.connect() as connection:
             if engine.dialect.name == "postgresql":
@@ -32,8 +33,12 @@ def user_events(tracker_url: str, since: datetime) -> list[Row] | None:
     except SQLAlchemyError as failure:
         logger.info("Rasa's tracker store cannot be read: %s", failure.__class__.__name__)
         return None
-    finally:
-        engine.dispose()
+
+
+@lru_cache(maxsize=4)
+def _engine(tracker_url: str) -> Engine:
+    """One engine (and connection pool) per tracker store for the life of the process."""
+    return create_engine(read_only(tracker_url), future=True)
 
 
 def read_only(url: str) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.channels.client import RETRY_DELAYS
-from bot.settings import local_secret
+from bot.settings import emergency_number, local_secret
 
 
 class ConfigurationError(ValueError):
@@ -56,5 +56,5 @@ class TelegramSettings:
             listen=os.environ.get("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"),
             port=port,
             retry_delays=retry_delays,
-            emergency_number=os.environ.get("EMERGENCY_NUMBER", "120"),
+            emergency_number=emergency_number(),
         )

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import re
 import secrets
 from pathlib import Path
@@ -31,20 +30,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from functools import lru_cache
 
-from bot.channels import conversation_id
+from bot.channels import MAX_TEXT, conversation_id
 from bot.channels.client import RasaRefused, RasaUnavailable
 from bot.handoff.escalations import outbox_after
-from bot.settings import Settings
-from bot.storage import Database
+from bot.settings import emergency_number
 from bot.channels.render import triage_result, visible_replies
 from bot.texts import catalogue, message as text_message
 from bot.web.security import csrf_token, same_site_request
 
 logger = logging.getLogger(__name__)
 
-MAX_TEXT = 4096  # the gateway's limit (bot.channels.gateway.MAX_TEXT)
 MAX_BODY = 64 * 1024
 MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 # Brief waits before telling the person Rasa is unavailable: rides out a quick restart.
@@ -55,10 +51,6 @@ ANSWER_SECONDS = 30
 NO_STORE = {"Cache-Control": "no-store"}
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-
-def emergency_number() -> str:
-    return os.environ.get("EMERGENCY_NUMBER", "120")
-
 
 def has_text(key: str) -> bool:
     """A protocol may name a route the texts do not cover yet."""
@@ -113,11 +105,6 @@ async def send(request: Request) -> Response:
                         headers=NO_STORE)
 
 
-@lru_cache(maxsize=1)
-def _database() -> Database:
-    return Database(Settings.from_env().database_url)
-
-
 async def messages(request: Request) -> Response:
     """Messages for this visitor sent outside an answer, after outbox id `after`."""
     visitor = request.session.get("visitor")
@@ -127,8 +114,8 @@ async def messages(request: Request) -> Response:
         after = max(0, int(request.query_params.get("after", "0")))
     except ValueError:
         after = 0
-    waiting = await asyncio.to_thread(outbox_after, _database(),
-                                      conversation_id("webchat", visitor), after)
+    conversation = conversation_id("webchat", visitor)
+    waiting = await request.app.state.console.run(outbox_after, conversation, after)
     shown = []
     for item in waiting:
         from_staff = bool((item.message.get("metadata") or {}).get("staff"))

@@ -28,9 +28,13 @@ def local_secret(variable: str, file_name: str) -> str:
 
 
 def emergency_number() -> str:
-    """The number people are told to call (EMERGENCY_NUMBER, 120 by default); read at
-    call time so every process and channel says the same."""
-    return os.environ.get("EMERGENCY_NUMBER", "120")
+    """The number people are told to call: the hospital directory's (hospital.yml, 120 by
+    default), unless EMERGENCY_NUMBER overrides it; the same in every process and channel."""
+    if os.environ.get("EMERGENCY_NUMBER"):
+        return os.environ["EMERGENCY_NUMBER"]
+    from bot.directory import current_directory  # late: the directory reads PROJECT_ROOT
+
+    return current_directory().emergency_number
 
 
 def api_token() -> str:

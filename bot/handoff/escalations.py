@@ -23,7 +23,7 @@ PRIORITY = {
 }
 ESCALATED_ROUTES = ("emergency", "fever_clinic", "online_specialist")
 # The bot stays quiet in these conversations until staff close the case.
-PAUSING_REASONS = ("online_specialist", "asked_for_human")
+PAUSING_REASONS = ("crisis", "online_specialist", "asked_for_human")
 OPEN_STATUSES = ("open", "claimed")
 STATUSES = ("open", "claimed", "closed")
 MAX_TEXT = 4000
@@ -35,7 +35,7 @@ class CaseError(ValueError):
 
 def escalate(db: Database, *, conversation_id: str, channel: str, reason: str,
              route: str | None = None, assessment: dict[str, Any] | None = None,
-             now: datetime | None = None) -> Escalation:
+             department: str | None = None, now: datetime | None = None) -> Escalation:
     """Open a case for the conversation, or raise the priority of its open one."""
     if reason not in PRIORITY:
         raise ValueError(f"unknown escalation reason {reason!r}")
@@ -52,10 +52,27 @@ def escalate(db: Database, *, conversation_id: str, channel: str, reason: str,
         case.paused = case.paused or reason in PAUSING_REASONS
         if route and (case.route is None or PRIORITY[reason] <= case.priority):
             case.route = route  # a less urgent route never hides a more urgent one
+        if department:
+            case.department = department
         if assessment is not None and not (
                 (case.assessment or {}).get("route") and not assessment.get("route")):
             case.assessment = assessment  # an unfinished check never hides a finished one
     return case
+
+
+def queue_position(db: Database, case: Escalation) -> int:
+    """The case's place in its department's queue as staff see it (priority, then age):
+    1 when it is next."""
+    with db.session() as session:
+        ahead = session.scalar(
+            select(func.count(Escalation.id))
+            .where(Escalation.status.in_(OPEN_STATUSES),
+                   Escalation.department == case.department,
+                   Escalation.id != case.id,
+                   (Escalation.priority < case.priority)
+                   | ((Escalation.priority == case.priority)
+                      & (Escalation.created_at <= case.created_at))))
+    return ahead + 1
 
 
 def open_case(db: Database, conversation_id: str) -> Escalation | None:

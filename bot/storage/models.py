@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.types import TypeDecorator
 
@@ -77,6 +78,7 @@ class Escalation(Base):
     status = Column(String(16), nullable=False, default="open", index=True)  # open|claimed|closed
     paused = Column(Boolean, nullable=False, default=False)  # the bot waits for staff
     assessment = Column(JSON, nullable=True)  # facts, rules, reasons, advice at escalation
+    department = Column(String(32), nullable=True, index=True)  # online consultation queue
     created_at = Column(UTCDateTime, nullable=False, default=utc_now, index=True)
     claimed_by = Column(String(64), nullable=True)
     claimed_at = Column(UTCDateTime, nullable=True)
@@ -138,3 +140,21 @@ class NluAnnotation(Base):
     predicted_intent = Column(String(64), nullable=True)  # what the assistant thought
     annotated_by = Column(String(64), nullable=False)
     annotated_at = Column(UTCDateTime, nullable=False, default=utc_now, index=True)
+
+
+class OfficialStatistic(Base):
+    """Official case figures for one region on one day, as published by `source`.
+    The newest `as_of` per region is what the assistant quotes."""
+
+    __tablename__ = "official_statistics"
+    __table_args__ = (UniqueConstraint("region", "as_of", name="uq_official_statistics_region_as_of"),)
+
+    id = Column(Integer, primary_key=True)
+    region = Column(String(100), nullable=False, index=True)
+    confirmed = Column(Integer, nullable=False)
+    recovered = Column(Integer, nullable=False)
+    deaths = Column(Integer, nullable=False)
+    as_of = Column(Date, nullable=False)
+    source = Column(String(255), nullable=False)
+    updated_by = Column(String(64), nullable=False)  # staff username, or "import" / "cli"
+    updated_at = Column(UTCDateTime, nullable=False, default=utc_now)

@@ -14,11 +14,21 @@ DEFAULT_LANGUAGE = "en"
 
 @lru_cache(maxsize=None)
 def catalogue(language: str) -> dict[str, Any]:
-    path = TEXTS / f"{language}.yml"
-    if not path.exists():
+    """`<language>.yml` plus every file in `<language>/` (one per topic); a key in two
+    files is a mistake and refused."""
+    paths = [TEXTS / f"{language}.yml", *sorted((TEXTS / language).glob("*.yml"))]
+    paths = [path for path in paths if path.exists()]
+    if not paths:
         return catalogue(DEFAULT_LANGUAGE) if language != DEFAULT_LANGUAGE else {}
-    with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}
+    texts: dict[str, Any] = {}
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            part = yaml.safe_load(handle) or {}
+        twice = sorted(set(part) & set(texts))
+        if twice:
+            raise ValueError(f"{path}: text keys already defined elsewhere: {', '.join(twice)}")
+        texts.update(part)
+    return texts
 
 
 class _KeepUnknown(dict):

@@ -16,6 +16,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.crisis import mentions_crisis
 from bot.nlu.facts import FACT_NAMES, OUTPUT_KEYS, extract_facts
 
 # Extractor keys that are not protocol facts (numbers and readings read in context).
@@ -56,6 +57,22 @@ class LanguageGuard(_StatelessComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             if non_latin_share(message.get(TEXT) or "") >= self.config["min_share"]:
+                _set_intent(message, self.config["intent"])
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class CrisisGuard(_StatelessComponent):
+    """Marks messages with words of self-harm or suicide as `crisis` (bot/nlu/crisis.py),
+    whatever intent DIET gave them."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"intent": "crisis"}
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            if mentions_crisis(message.get(TEXT) or ""):
                 _set_intent(message, self.config["intent"])
         return messages
 

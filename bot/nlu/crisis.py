@@ -1,0 +1,32 @@
+"""Words of self-harm or suicide. Matching them is a safety net under the trained model:
+a person in crisis must get the crisis line even when DIET is unsure, mid-triage or in a
+language it doesn't read. It errs on the side of answering ("I'm not suicidal, but..."
+still gets the line): a needless crisis line costs little, a missed one may cost a life.
+Health worries ("am I going to die of this?") are not in it: they are anxiety, not crisis.
+"""
+
+from __future__ import annotations
+
+import re
+
+_PHRASES = [
+    r"suicid(?:e|al)",
+    r"kill(?:ing)?\s+my\s*self",
+    r"end(?:ing)?\s+(?:my\s+(?:own\s+)?life|it\s+all|everything|my\s+suffering)",
+    r"take\s+my\s+(?:own\s+)?life",
+    r"(?:want|wanting)\s+to\s+die|wanna\s+die",
+    r"wish\s+i\s+(?:was|were)\s+dead",
+    r"better\s+off\s+dead",
+    r"(?:hurt|harm|cut|cutting|hurting|harming)\s+my\s*self",
+    r"self[\s-]*harm",
+    r"(?:don'?t|do\s+not|dont)\s+want\s+to\s+(?:live|be\s+alive|exist|wake\s+up)",
+    r"no\s+(?:reason|point)\s+(?:in\s+|to\s+)?(?:living|live|going\s+on)",
+    r"take\s+an?\s+overdose|overdos(?:e|ing)\s+on\s+purpose",
+    # Chinese
+    r"自杀|轻生|不想活|想死|活不下去|结束(?:我的)?生命|自残|割腕|寻死",
+]
+_CRISIS = re.compile("|".join(f"(?:{phrase})" for phrase in _PHRASES), re.IGNORECASE)
+
+
+def mentions_crisis(text: str) -> bool:
+    return bool(_CRISIS.search(text or ""))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Tracker
 
+from bot.directory import Directory, current_directory
 from bot.settings import Settings
 from bot.storage import Database
 from bot.texts import message
@@ -15,6 +18,18 @@ from bot.triage import TriageEngine, load_engine
 @lru_cache(maxsize=1)
 def settings() -> Settings:
     return Settings.from_env()
+
+
+def directory() -> Directory:
+    """The deployment's hospital directory (hospital.yml or HOSPITAL_CONFIG)."""
+    return current_directory()
+
+
+def now() -> datetime:
+    """The time opening hours are read at. ASSISTANT_FIXED_TIME (ISO 8601 with a zone)
+    fixes it, for tests and demonstrations of night and weekend hours."""
+    fixed = os.environ.get("ASSISTANT_FIXED_TIME")
+    return datetime.fromisoformat(fixed) if fixed else datetime.now(timezone.utc)
 
 
 @lru_cache(maxsize=1)

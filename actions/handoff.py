@@ -19,12 +19,13 @@ DANGER_SIGNS = ("breathing_difficulty", "chest_pain", "confusion", "cyanosis")
 
 
 def escalate(tracker: Tracker, reason: str, route: str | None = None,
-             assessment: Dict[str, Any] | None = None) -> None:
-    escalations.escalate(
+             assessment: Dict[str, Any] | None = None,
+             department: str | None = None) -> escalations.Escalation:
+    return escalations.escalate(
         database(), conversation_id=tracker.sender_id,
         channel=tracker.get_latest_input_channel() or "unknown", reason=reason,
         route=route or tracker.get_slot("triage_route"),
-        assessment=assessment or current_assessment(tracker))
+        assessment=assessment or current_assessment(tracker), department=department)
 
 
 def current_assessment(tracker: Tracker) -> Dict[str, Any] | None:
@@ -101,6 +102,13 @@ class ValidateHandoffForm(Action):
         quiet = [SlotSet("handoff_acknowledged", tracker.get_slot("handoff_acknowledged"))]
         if message.get("message_id") == tracker.get_slot("handoff_message_id"):
             return quiet  # the message that started the handoff: already answered
+        if (message.get("intent") or {}).get("name") == "crisis":
+            # Whatever the wait was for: the crisis line again, and the case to the top.
+            from actions.knowledge import crisis_values  # late: knowledge imports this module
+
+            escalate(tracker, "crisis")
+            utter(dispatcher, tracker, "crisis_again", **crisis_values())
+            return quiet
         danger = [e["entity"] for e in message.get("entities") or []
                   if e.get("entity") in DANGER_SIGNS and e.get("value") is True]
         if danger:

@@ -8,9 +8,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import database, engine, known_facts, language, settings, utter
+from actions.clinics import utter_clinics
+from actions.common import (database, directory, engine, known_facts, language, now, settings,
+                            utter)
 from actions.handoff import escalate, start_handoff
-from bot.handoff.escalations import ESCALATED_ROUTES, PAUSING_REASONS
+from bot.directory.consultations import describe_minutes, estimate_wait, need_of
+from bot.handoff.escalations import ESCALATED_ROUTES, PAUSING_REASONS, queue_position
 from bot.texts import message
 
 
@@ -35,12 +38,21 @@ class ActionTriageResult(Action):
             utter(dispatcher, tracker, "result_unchanged", route_summary=summary)
             return [SlotSet("triage_result_facts", facts)]
         route = assessment.route
+        department = None
+        if route == "online_specialist":
+            department, _ = directory().department_for(need_of(directory(), facts))
+        case = None
         if route in ESCALATED_ROUTES:
             # Stored before the person is told someone will follow up.
-            escalate(tracker, route, route=route, assessment=assessment.as_payload()["triage"])
+            case = escalate(tracker, route, route=route,
+                            assessment=assessment.as_payload()["triage"], department=department)
         utter(dispatcher, tracker, f"route_{route}")
+        if case is not None and department:
+            self._queue(dispatcher, tracker, case, department)
         utter(dispatcher, tracker, "triage_reasons", reasons=" ".join(assessment.reasons))
         utter(dispatcher, tracker, f"precautions_{route}")
+        if route == "fever_clinic":
+            utter_clinics(dispatcher, tracker)
         dispatcher.utter_message(json_message=assessment.as_payload())
         events = [SlotSet("triage_route", route), SlotSet("triage_result_facts", facts),
                   SlotSet("triage_rules", list(assessment.rules))]
@@ -52,6 +64,18 @@ class ActionTriageResult(Action):
             utter(dispatcher, tracker, "handoff_followup")
         utter(dispatcher, tracker, "after_result")
         return events
+
+    @staticmethod
+    def _queue(dispatcher, tracker: Tracker, case, department: str) -> None:
+        """Which department's consultation, the place in its queue, the rough wait."""
+        position = queue_position(database(), case)
+        wait = estimate_wait(directory().departments[department], position, now(), directory())
+        if wait.opens:
+            utter(dispatcher, tracker, "consultation_queue_closed", department=wait.department,
+                  position=position, opens=wait.opens)
+        else:
+            utter(dispatcher, tracker, "consultation_queue", department=wait.department,
+                  position=position, wait=describe_minutes(wait.minutes))
 
     @staticmethod
     def _store(tracker: Tracker, facts, assessment) -> None:

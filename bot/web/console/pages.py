@@ -70,8 +70,16 @@ def label(value: Any, names: dict[str, str]) -> str:
     return names.get(value) or str(value or "").replace("_", " ").capitalize()
 
 
+def department(key: str | None) -> str:
+    """A department's name in the hospital directory (its key if it has left the file)."""
+    from bot.directory import current_directory
+
+    found = current_directory().departments.get(key or "")
+    return found.name if found else label(key, {})
+
+
 templates.env.filters.update(
-    when=local_time, age=age, duration=duration,
+    when=local_time, age=age, duration=duration, department=department,
     reason=lambda value: label(value, REASONS), route=lambda value: label(value, ROUTES))
 templates.env.globals["urgent_priority"] = URGENT_PRIORITY
 

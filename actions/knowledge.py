@@ -1,0 +1,82 @@
+"""Prevention answers, supportive answers with counselling contacts, and the crisis path.
+
+The answers themselves are domain responses (domain/faq.yml, domain/support.yml) chosen by
+Rasa's ResponseSelectors; these actions decide whether the choice is good enough to give.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import directory, now, utter
+from actions.handoff import escalate, start_handoff
+from bot.directory.describe import availability, counselling_lines
+
+# Below this the selected answer may be to another question: saying "I don't know" is
+# safer than a confident answer to the wrong question.
+MIN_ANSWER_CONFIDENCE = 0.5
+
+
+def selected_response(tracker: Tracker, family: str) -> tuple[str | None, float]:
+    """The response Rasa's ResponseSelector chose for `family` (faq, support), and how sure."""
+    selector = ((tracker.latest_message or {}).get("response_selector") or {}).get(family) or {}
+    response = selector.get("response") or {}
+    key = response.get("utter_action") or (
+        f"utter_{response['intent_response_key']}" if response.get("intent_response_key") else None)
+    return key, float(response.get("confidence") or 0.0)
+
+
+class ActionAnswerQuestion(Action):
+    def name(self) -> Text:
+        return "action_answer_question"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        response, confidence = selected_response(tracker, "faq")
+        if response and confidence >= MIN_ANSWER_CONFIDENCE and response in domain.get("responses", {}):
+            dispatcher.utter_message(response=response)
+        else:
+            utter(dispatcher, tracker, "faq_unknown")
+        return []
+
+
+class ActionSupport(Action):
+    """A short supportive answer, then who to talk to (open now first)."""
+
+    def name(self) -> Text:
+        return "action_support"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        response, confidence = selected_response(tracker, "support")
+        if response and confidence >= MIN_ANSWER_CONFIDENCE and response in domain.get("responses", {}):
+            dispatcher.utter_message(response=response)
+        else:
+            utter(dispatcher, tracker, "support_generic")
+        utter(dispatcher, tracker, "support_contacts",
+              contacts=counselling_lines(directory(), now()))
+        return []
+
+
+def crisis_values() -> Dict[str, str]:
+    line = directory().counselling.crisis_line
+    return {"crisis_line": line.name, "crisis_phone": line.phone,
+            "crisis_hours": availability(line, directory(), now())}
+
+
+class ActionCrisis(Action):
+    """Self-harm or suicide: the crisis line first, then the most urgent case in the
+    staff queue, and the bot waits for staff (handoff_form)."""
+
+    def name(self) -> Text:
+        return "action_crisis"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        utter(dispatcher, tracker, "crisis", **crisis_values())
+        escalate(tracker, "crisis")
+        return start_handoff(tracker)

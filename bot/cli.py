@@ -16,6 +16,7 @@ import urllib.request
 from bot.processes import (RASA, action_server_command, port_in_use, server_environment, stop,
                            wait_until_up)
 from bot.handoff.cli import add_staff_commands
+from bot.statistics.cli import add_statistics_commands
 from bot.training_inbox.cli import add_nlu_commands
 from bot.settings import PROJECT_ROOT, VAR, Settings, api_token, channel_token
 
@@ -26,6 +27,14 @@ STOPPED_BY_SIGNAL = {0, -signal.SIGINT, -signal.SIGTERM, 128 + signal.SIGINT}
 
 def run(args: argparse.Namespace) -> int:
     """Start the action server and the Rasa server; stop both on Ctrl-C."""
+    from bot.directory import DirectoryError, directory_path, load_directory
+
+    try:
+        load_directory()  # refused here, with the exact field, before anything starts
+    except DirectoryError as error:
+        print(f"The hospital directory ({directory_path()}) has mistakes; nothing was "
+              f"started:\n{error}", file=sys.stderr)
+        return 2
     settings = Settings.from_env()
     from bot.storage import Database  # imported late: `chat` needs no database
 
@@ -163,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     chat_parser.set_defaults(handler=chat)
     add_staff_commands(commands)
     add_nlu_commands(commands)
+    add_statistics_commands(commands)
     args = parser.parse_args(argv)
     return args.handler(args)
 

@@ -10,6 +10,7 @@
     GET  /console/dashboard                 figures and the assessments chart
     GET  /console/audit                     the audit log (administrators)
     GET  /console/inbox                     the NLU inbox (trainers, administrators; see inbox.py)
+    GET  /console/statistics                official figures per region; POST .../save|import
 
 Everything but the sign-in page needs a signed-in staff member, and every POST the
 form's CSRF token (guard.ConsoleGuard). Staff accounts: `python -m bot.cli staff add`.
@@ -18,12 +19,12 @@ form's CSRF token (guard.ConsoleGuard). Staff accounts: `python -m bot.cli staff
 from starlette.middleware import Middleware
 from starlette.routing import Mount
 
-from bot.web.console import audit, auth, cases, dashboard, export, inbox
+from bot.web.console import audit, auth, cases, dashboard, export, inbox, statistics
 from bot.web.console.guard import PREFIX, ConsoleGuard
 from bot.web.console.state import Console
 
 routes = [*auth.routes, *cases.routes, *export.routes, *dashboard.routes, *audit.routes,
-          *inbox.routes]
+          *inbox.routes, *statistics.routes]
 
 
 def mount() -> Mount:

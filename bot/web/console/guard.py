@@ -29,6 +29,9 @@ PUBLIC = {LOGIN}  # reachable without a session (POST still needs the CSRF token
 TRAINER_PATHS = (f"{PREFIX}/inbox", f"{PREFIX}/logout")
 SESSION_HOURS = 12  # a shift: then staff sign in again, even if the cookie lives on
 MAX_FORM = 64 * 1024  # bytes: a 4000-character note, percent-encoded, fits
+# Forms that may carry a file (multipart), and how big it may be.
+UPLOAD_PATHS = (f"{PREFIX}/statistics/import",)
+MAX_UPLOAD = 2 * 1024 * 1024
 
 
 def sign_in(request: Request, user: StaffUser, csrf: str) -> None:
@@ -86,11 +89,12 @@ class ConsoleGuard:
                                    "cases are for clinical staff."))
             return await response(scope, receive, send)
         if not reading:
-            body = await _read_body(receive)
+            upload = request.url.path in UPLOAD_PATHS
+            body = await _read_body(receive, MAX_UPLOAD if upload else MAX_FORM)
             if body is None:
                 return await error_page(request, 413, "That is too long to send.")(
                     scope, receive, send)
-            if not _same_site_form(request, body):
+            if not await _same_site_form(request, body, upload):
                 return await error_page(
                     request, 403, "This form has expired or did not come from the console. "
                     "Go back, reload the page and try again.")(scope, receive, send)
@@ -98,14 +102,19 @@ class ConsoleGuard:
         await self.app(scope, receive, send)
 
 
-def _same_site_form(request: Request, body: bytes) -> bool:
+async def _same_site_form(request: Request, body: bytes, upload: bool) -> bool:
     """The form's hidden csrf_token matches the session's; the browser's Origin, if it
     says one, is ours. A cross-site page can post a form but cannot read the token."""
     expected = request.session.get("csrf")
-    if not expected or request.headers.get("content-type", "").split(";")[0].strip() \
-            != "application/x-www-form-urlencoded":
+    kind = request.headers.get("content-type", "").split(";")[0].strip()
+    if not expected:
         return False
-    given = parse_qs(body.decode("utf-8", "replace")).get("csrf_token", [""])[0]
+    if kind == "application/x-www-form-urlencoded":
+        given = parse_qs(body.decode("utf-8", "replace")).get("csrf_token", [""])[0]
+    elif kind == "multipart/form-data" and upload:
+        given = await _multipart_field(request, body, "csrf_token")
+    else:
+        return False
     if not hmac.compare_digest(given.encode(), expected.encode()):
         return False
     origin = request.headers.get("origin")
@@ -114,14 +123,27 @@ def _same_site_form(request: Request, body: bytes) -> bool:
     return True
 
 
-async def _read_body(receive: Receive) -> bytes | None:
+async def _multipart_field(request: Request, body: bytes, name: str) -> str:
+    async def nothing_more() -> Message:
+        return {"type": "http.disconnect"}
+
+    try:
+        form = await Request(request.scope, _replay(body, nothing_more)).form()
+    except Exception:  # a malformed multipart body is simply not a valid form
+        return ""
+    value = form.get(name)
+    await form.close()
+    return value if isinstance(value, str) else ""
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
     body = b""
     while True:
         message = await receive()
         if message["type"] != "http.request":
             return body
         body += message.get("body", b"")
-        if len(body) > MAX_FORM:
+        if len(body) > limit:
             return None
         if not message.get("more_body"):
             return body

@@ -27,6 +27,16 @@ def utter_clinics(dispatcher: CollectingDispatcher, tracker: Tracker,
         utter(dispatcher, tracker, "fever_clinics_none_open")
 
 
+def district_named(tracker: Tracker) -> str | None:
+    """The district the person last named in this conversation ("I live in Haidian")."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            district = district_in(directory(), event.get("text") or "")
+            if district:
+                return district
+    return None
+
+
 class ActionFeverClinics(Action):
     """"Is the fever clinic open at night?", "fever clinic in Chaoyang?"."""
 

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clinics import utter_clinics
+from actions.clinics import district_named, utter_clinics
 from actions.common import (database, directory, engine, known_facts, language, now, settings,
                             utter)
 from actions.handoff import escalate, start_handoff
@@ -52,7 +52,7 @@ class ActionTriageResult(Action):
         utter(dispatcher, tracker, "triage_reasons", reasons=" ".join(assessment.reasons))
         utter(dispatcher, tracker, f"precautions_{route}")
         if route == "fever_clinic":
-            utter_clinics(dispatcher, tracker)
+            utter_clinics(dispatcher, tracker, district_named(tracker))
         dispatcher.utter_message(json_message=assessment.as_payload())
         events = [SlotSet("triage_route", route), SlotSet("triage_result_facts", facts),
                   SlotSet("triage_rules", list(assessment.rules))]

@@ -94,3 +94,13 @@ def test_clinics_asked_at_night_list_the_night_clinic_before_the_closed_day_clin
     text = messages[0]["text"]
     assert text.index("Haidian Community") < text.index("Chaoyang Branch")
     assert "opens tomorrow 08:00" in text
+
+
+def test_the_district_named_earlier_in_the_conversation_is_used():
+    from actions.clinics import district_named
+
+    conversation = tracker("yes")
+    conversation.events[:0] = [{"event": "user", "text": "I live in Chaoyang and have a fever"},
+                               {"event": "bot", "text": "Do you have a cough?"}]
+    assert district_named(conversation) == "Chaoyang"
+    assert district_named(tracker("no district here")) is None

@@ -12,10 +12,9 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import database, utter
+from actions.common import database, now, utter
 from bot.statistics import answers, store
 from bot.statistics.regions import region_asked
-from bot.storage.models import utc_now
 
 logger = logging.getLogger(__name__)
 DEFAULT_REGION = "STATISTICS_DEFAULT_REGION"  # what "latest numbers" answers, if set
@@ -35,7 +34,7 @@ class ActionStatistics(Action):
             return []
         text = (tracker.latest_message or {}).get("text") or ""
         result = answers.answer(latest, region_asked(text, [row.region for row in latest]),
-                                utc_now(), os.environ.get(DEFAULT_REGION) or None)
+                                now(), os.environ.get(DEFAULT_REGION) or None)
         for key, values in answers.replies(result):
             utter(dispatcher, tracker, key, **values)
         return []

@@ -122,3 +122,23 @@ def test_the_fever_clinic_route_lists_the_clinics_of_the_district_named(chat):
     assert chat.triage and chat.triage["route"] == "fever_clinic"
     assert "Fever clinics in Chaoyang" in chat.text
     assert "Chaoyang Branch Fever Clinic" in chat.text and "Haidian Community" not in chat.text
+
+
+def test_official_figures_with_date_and_source_and_plain_words_when_old_or_missing(chat, db):
+    from datetime import date, timedelta
+
+    from bot.statistics import store
+    from bot.statistics.figures import Figures
+
+    today = date.today()
+    store.import_figures(db, [
+        Figures("Beijing", 1234, 1100, 9, today - timedelta(days=1), "Beijing Health Commission"),
+        Figures("Hubei", 68000, 63000, 4512, today - timedelta(days=6), "Hubei Health Commission"),
+    ], "test")
+    chat.say("how many cases in Beijing?")
+    assert "1,234 confirmed" in chat.text and "Beijing Health Commission" in chat.text
+    assert "more than 48 hours" not in chat.text
+    chat.say("what are the numbers for hubei")
+    assert "68,000 confirmed" in chat.text and "more than 48 hours" in chat.text
+    chat.say("how many cases in Atlantis")
+    assert "no official figures for Atlantis" in chat.text

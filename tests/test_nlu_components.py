@@ -1,4 +1,5 @@
-"""The language guard's script test (the components themselves run in the conversation tests)."""
+"""NLU components on their own: the language guard's script test, and how the crisis guard
+and the fact extractor settle the intent (the whole pipeline runs in the conversation tests)."""
 
 import pytest
 
@@ -16,3 +17,33 @@ def test_non_latin_share(text, foreign):
 
 def test_latin_words_lowercases_and_ignores_digits():
     assert latin_words("Fever 38.5, COUGH!") == {"fever", "cough"}
+
+
+def _parsed(text: str, intent: str) -> str:
+    from rasa.shared.nlu.constants import INTENT, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.components import CrisisGuard, FactExtractor
+
+    message = Message(data={TEXT: text, INTENT: {"name": intent, "confidence": 0.9}})
+    for component in (CrisisGuard(CrisisGuard.get_default_config()),
+                      FactExtractor(FactExtractor.get_default_config())):
+        component.process([message])
+    return message.get(INTENT)["name"]
+
+
+@pytest.mark.parametrize("text, intent, expected", [
+    # stating symptoms is a report, whatever DIET called it
+    ("my flatmate tested positive and now I've got a sore throat", "faq", "report_symptoms"),
+    ("my toddler is very sleepy and hard to wake, and burning up", "support", "report_symptoms"),
+    # a danger sign always starts the triage, even asked as a question
+    ("is it bad that my lips look blue?", "faq", "report_symptoms"),
+    # a question about a symptom stays a question
+    ("is a temperature of 37.5 a fever?", "faq", "faq"),
+    ("can I go out with a cough", "faq", "faq"),
+    ("how do masks work", "faq", "faq"),
+    # a crisis stays a crisis, facts or not
+    ("I have a fever and I want to end my life", "report_symptoms", "crisis"),
+])
+def test_reports_questions_and_crises(text, intent, expected):
+    assert _parsed(text, intent) == expected

@@ -77,6 +77,17 @@ class CrisisGuard(_StatelessComponent):
         return messages
 
 
+DANGER_SIGNS = {"breathing_difficulty", "chest_pain", "confusion", "cyanosis"}
+_QUESTION_START = re.compile(
+    r"^\s*(what|what's|whats|how|is|are|am|can|could|should|shall|do|does|did|will|would|"
+    r"when|where|why|which|who|whom|may|might|must|has|have|any|tell\s+me)\b", re.IGNORECASE)
+
+
+def is_question(text: str) -> bool:
+    """Asks rather than states: a question mark, or a question word first."""
+    return "?" in text or "？" in text or bool(_QUESTION_START.match(text))
+
+
 # "38度5" is a temperature, not Chinese.
 _TEMPERATURE_WITH_DU = re.compile(r"\d+\s*度\s*\d*")
 
@@ -153,7 +164,10 @@ class FactExtractor(_StatelessComponent, EntityExtractorMixin):
 
     A message that states facts is a symptom report whatever DIET thought of its
     wording ("hi, I have a fever"), so intents in `report_instead_of` become
-    `report_intent` when facts are found.
+    `report_intent` when facts are found. Questions and feelings (`report_if_stated`)
+    become a report when they state facts rather than ask ("my flatmate tested positive
+    and now I've got a sore throat"), and always when a danger sign is among them: a
+    baby whose ribs pull in needs the triage, not a prevention answer.
     """
 
     @staticmethod
@@ -162,6 +176,7 @@ class FactExtractor(_StatelessComponent, EntityExtractorMixin):
             "report_intent": "report_symptoms",
             "report_instead_of": ["greet", "thank", "goodbye", "bot_challenge",
                                   "out_of_scope", "nlu_fallback", "check_symptoms"],
+            "report_if_stated": ["faq", "support", "ask_statistics"],
         }
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -177,6 +192,11 @@ class FactExtractor(_StatelessComponent, EntityExtractorMixin):
             ]
             message.set(ENTITIES, entities, add_to_output=True)
             intent = (message.get(INTENT) or {}).get("name")
-            if intent in self.config["report_instead_of"] and set(facts) - NON_FACT_KEYS:
+            stated = set(facts) - NON_FACT_KEYS
+            if not stated:
+                continue
+            if intent in self.config["report_instead_of"] or (
+                    intent in self.config["report_if_stated"]
+                    and (stated & DANGER_SIGNS or not is_question(text))):
                 _set_intent(message, self.config["report_intent"])
         return messages

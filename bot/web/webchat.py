@@ -34,6 +34,7 @@ from starlette.templating import Jinja2Templates
 from bot.channels import MAX_TEXT, conversation_id
 from bot.channels.client import RasaRefused, RasaUnavailable
 from bot.handoff.escalations import outbox_after
+from bot.directory import current_directory
 from bot.settings import emergency_number
 from bot.channels.render import triage_result, visible_replies
 from bot.texts import catalogue, message as text_message
@@ -71,7 +72,7 @@ async def page(request: Request) -> Response:
         request.session["visitor"] = secrets.token_urlsafe(16)
     return templates.TemplateResponse(request, "chat.html", {
         "csrf_token": csrf_token(request), "emergency_number": emergency_number(),
-        "max_text": MAX_TEXT, "offline_text": text("web_unavailable")}, headers=NO_STORE)
+        "hospital": current_directory().hospital.name, "max_text": MAX_TEXT, "offline_text": text("web_unavailable")}, headers=NO_STORE)
 
 
 async def send(request: Request) -> Response:

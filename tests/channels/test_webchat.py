@@ -140,6 +140,7 @@ def test_page_gives_a_signed_http_only_cookie_and_security_headers(lonely_web):
     assert answer.headers["referrer-policy"] == "no-referrer"
     assert "<script>" not in answer.text  # the only script is static/chat.js
     assert "not a diagnosis" in answer.text and "112" in answer.text
+    assert 'data-testid="hospital">Example City Hospital<' in answer.text  # hospital.yml
     script = httpx.get(f"{lonely_web}/static/chat.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     assert "innerHTML" not in script.text

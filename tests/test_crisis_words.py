@@ -25,6 +25,8 @@ from bot.nlu.crisis import mentions_crisis
     "我不想活了",
     "我想自杀",
     "I have a fever and I want to die",
+    "I've been saving up my pills",
+    "enough tablets to end it",
 ])
 def test_crisis_words_are_caught(text):
     assert mentions_crisis(text)
@@ -39,6 +41,8 @@ def test_crisis_words_are_caught(text):
     "I'm dying to know when the clinic opens",
     "how many deaths in Beijing",
     "I cut my finger",
+    "can I take my blood pressure tablets with paracetamol?",
+    "let's end it here, thanks",
 ])
 def test_worries_grief_and_questions_are_not_a_crisis(text):
     assert not mentions_crisis(text)

@@ -22,6 +22,8 @@ _PHRASES = [
     r"(?:don'?t|do\s+not|dont)\s+want\s+to\s+(?:live|be\s+alive|exist|wake\s+up)",
     r"no\s+(?:reason|point)\s+(?:in\s+|to\s+)?(?:living|live|going\s+on)",
     r"take\s+an?\s+overdose|overdos(?:e|ing)\s+on\s+purpose",
+    r"(?:stockpil|sav|hoard)(?:e|ed|ing)\s+(?:up\s+)?(?:my\s+|all\s+my\s+)?(?:pills|medications?|tablets|meds)",
+    r"(?:pills|medications?|tablets|meds)\s+to\s+end\s+(?:it|my)",
     # Chinese
     r"自杀|轻生|不想活|想死|活不下去|结束(?:我的)?生命|自残|割腕|寻死",
 ]

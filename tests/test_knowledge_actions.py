@@ -61,7 +61,7 @@ def test_a_confident_answer_is_given_by_its_response():
     assert [m.get("response") for m in messages] == ["utter_faq/masks"]
 
 
-@pytest.mark.parametrize("selector", [selected("faq", "masks", 0.3), {},
+@pytest.mark.parametrize("selector", [selected("faq", "masks", 0.2), {},
                                       selected("faq", "not_in_domain", 0.99)])
 def test_an_unsure_or_unknown_answer_says_so_and_offers_triage_or_a_person(selector):
     messages, _ = run(ActionAnswerQuestion(), tracker("can my goldfish catch it", selector))

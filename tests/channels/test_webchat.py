@@ -221,7 +221,7 @@ def test_a_whole_triage_by_buttons_and_numbers_ends_with_the_route_card(assistan
     expect(card).to_have_attribute("data-route", "online_specialist")
     expect(card.locator("h2")).to_have_text("Online specialist")
     expect(card.locator(".reasons li")).not_to_have_count(0)
-    expect(page.get_by_test_id("transcript")).to_contain_text("online fever consultation")
+    expect(page.get_by_test_id("transcript")).to_contain_text("Respiratory Medicine's online consultation")
     assert_no_machine_payloads(page)
 
     said = [e for e in assistant.tracker_events(f"webchat:{page_visitor(page)}")

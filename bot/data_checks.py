@@ -13,6 +13,13 @@ What Rasa 3.6's validator already fails on, and what these checks add:
 - stories and rules that conflict: Rasa compares stories with stories only; rules are
   checked by RulePolicy when `rasa train` ends. `rule_conflicts` runs that check now.
 - a protocol fact without a slot: Rasa does not know the protocol; `facts_without_slots`.
+- retrieval intents (faq, support: one answer `utter_faq/<key>` per example group
+  `faq/<key>`, picked by a ResponseSelector): Rasa counts neither the examples per answer
+  nor answers without examples; `intents_with_too_few_examples` counts each answer's
+  examples, `unmatched_answers` pairs answers and example groups, `unsourced_answers` wants
+  every prevention answer to end with its public source, and `numbers_in_answers` keeps
+  phone numbers out of them (the emergency number is `{emergency_number}`, the counselling
+  contacts come from the actions).
 """
 
 from __future__ import annotations
@@ -43,6 +50,20 @@ MIN_EXAMPLES = 15
 # only a button sends would go here too; there is none (every payload is a trained intent).
 EXEMPT_INTENTS = {"nlu_fallback", "restart", "back", "session_start"}
 TRIAGE_FORM = "triage_form"
+# Retrieval intents: each answer (`faq/<key>`, answered with `utter_faq/<key>`) needs this
+# many examples of its own; the whole intent (`faq`) still needs MIN_EXAMPLES. The
+# ResponseSelector tells about 60 answers apart with 6 to 9 examples each.
+MIN_ANSWER_EXAMPLES = 6
+RETRIEVAL_SEPARATOR = "/"
+# The retrieval intents whose answers state where they come from, and how (exactly one tag,
+# at the very end of every text).
+SOURCED_INTENTS = ("faq",)
+SOURCE_TAGS = (" (Source: WHO)", " (Source: China NHC)", " (Source: US CDC)")
+# Three or more digits, maybe split by spaces or hyphens (120, 400-161-9995, 010 6552 2000),
+# in a retrieval answer: a phone number, which answers must never write themselves. Years
+# (1900-2099) are allowed.
+PHONE_NUMBER = re.compile(r"(?<![\d.,])\d(?:[ -]?\d){2,}(?![\d.,]\d)")
+YEAR = re.compile(r"(19|20)\d\d")
 
 # Rasa's entity annotations: [text](entity), [text](entity:value) and [text]{"entity": ...}
 ENTITY_ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
@@ -77,8 +98,15 @@ class Project:
 
 @dataclass(frozen=True)
 class Example:
-    intent: str
+    intent: str  # for a retrieval intent, the whole key: "faq/masks"
     text: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class Response:
+    name: str  # "utter_faq/masks"
+    texts: tuple[str, ...]  # one per variation
     path: Path
 
 
@@ -122,6 +150,26 @@ def _texts(block: Any) -> list[str]:
     if isinstance(block, str):
         return [line.strip()[2:].strip() for line in block.splitlines() if line.strip().startswith("- ")]
     return [item["text"] if isinstance(item, dict) else str(item) for item in block or []]
+
+
+def responses(project: Project) -> list[Response]:
+    """Every response in the domain, and in the data (Rasa allows retrieval answers there)."""
+    found = []
+    for path in yaml_files(project.domain) + yaml_files(project.data):
+        for name, variations in (load_yaml(path).get("responses") or {}).items():
+            texts = tuple(v.get("text") or "" for v in variations or [] if isinstance(v, dict))
+            found.append(Response(name, texts, path))
+    return found
+
+
+def retrieval_intent(intent: str) -> str | None:
+    """"faq" for the answer key "faq/masks"; None for an ordinary intent."""
+    return intent.split(RETRIEVAL_SEPARATOR)[0] if RETRIEVAL_SEPARATOR in intent else None
+
+
+def retrieval_answers(project: Project) -> list[Response]:
+    """The answers of retrieval intents: responses named utter_<intent>/<key>."""
+    return [r for r in responses(project) if RETRIEVAL_SEPARATOR in r.name]
 
 
 def dialogue_steps(project: Project) -> Iterator[tuple[Path, dict]]:
@@ -169,23 +217,35 @@ def duplicate_examples(project: Project) -> list[str]:
     return problems
 
 
-def intents_with_too_few_examples(project: Project, minimum: int = MIN_EXAMPLES) -> list[str]:
-    """Intents in the domain or the NLU data with fewer than `minimum` distinct examples."""
+def intents_with_too_few_examples(project: Project, minimum: int = MIN_EXAMPLES,
+                                  answer_minimum: int = MIN_ANSWER_EXAMPLES) -> list[str]:
+    """Intents in the domain or the NLU data with fewer than `minimum` distinct examples.
+
+    A retrieval intent's examples are counted per answer (`faq/masks` needs `answer_minimum`)
+    and, all answers together, for the intent (`faq` needs `minimum`).
+    """
     distinct: dict[str, set[str]] = defaultdict(set)
     files: dict[str, set[str]] = defaultdict(set)
     for example in examples(project):
-        distinct[example.intent].add(normalise(example.text))
-        files[example.intent].add(project.name(example.path))
+        for intent in filter(None, (example.intent, retrieval_intent(example.intent))):
+            distinct[intent].add(normalise(example.text))
+            files[intent].add(project.name(example.path))
     intents = set(distinct) | {_name(i) for i in domain(project).get("intents", [])}
     problems = []
     for intent in sorted(intents - EXEMPT_INTENTS):
         count = len(distinct[intent])
+        family = retrieval_intent(intent)
+        needed = answer_minimum if family else minimum
         if count == 0:
             problems.append(f"The intent '{intent}' is in the domain but has no examples in "
-                            f"{project.name(project.data / 'nlu')}; it needs at least {minimum}.")
-        elif count < minimum:
+                            f"{project.name(project.data / 'nlu')}; it needs at least {needed}.")
+        elif count < needed and family:
+            problems.append(f"The answer '{intent}' of the retrieval intent '{family}' has {count} "
+                            f"distinct examples in {', '.join(sorted(files[intent]))}; each answer "
+                            f"needs at least {needed}.")
+        elif count < needed:
             problems.append(f"The intent '{intent}' has {count} distinct examples in "
-                            f"{', '.join(sorted(files[intent]))}; it needs at least {minimum}.")
+                            f"{', '.join(sorted(files[intent]))}; it needs at least {needed}.")
     return problems
 
 
@@ -207,6 +267,62 @@ def missing_responses(project: Project) -> list[str]:
             places = [p for p in yaml_files(project.domain) if line_of(p, "- " + action)]
             place = where(project, places[0], "- " + action) if places else project.name(project.domain)
             problems.append(f"{place} lists the action '{action}', which has no response.")
+    return problems
+
+
+def unmatched_answers(project: Project) -> list[str]:
+    """Retrieval answers without examples (never chosen), and examples without an answer.
+
+    The ResponseSelector learns `faq/masks` from its examples and answers with the response
+    `utter_faq/masks`: each needs the other.
+    """
+    groups: dict[str, Path] = {}
+    for example in examples(project):
+        if retrieval_intent(example.intent):
+            groups.setdefault(example.intent, example.path)
+    answers = {r.name.removeprefix("utter_"): r for r in retrieval_answers(project)}
+    problems = []
+    for key, answer in sorted(answers.items()):
+        if key not in groups:
+            problems.append(f"{where(project, answer.path, answer.name + ':')} is an answer of the "
+                            f"retrieval intent '{retrieval_intent(key)}', but no example in "
+                            f"{project.name(project.data / 'nlu')} is labelled '{key}', so it is "
+                            f"never chosen.")
+    for key, path in sorted(groups.items()):
+        if key not in answers:
+            problems.append(f"{where(project, path, '- intent: ' + key)} has examples for '{key}', "
+                            f"but the domain has no response 'utter_{key}' to answer them.")
+    return problems
+
+
+def unsourced_answers(project: Project, intents: tuple[str, ...] = SOURCED_INTENTS) -> list[str]:
+    """Answers of `intents` (faq) whose text does not end with exactly one source tag."""
+    tags = ", ".join(f"'{tag.strip()}'" for tag in SOURCE_TAGS)
+    problems = []
+    for answer in retrieval_answers(project):
+        if retrieval_intent(answer.name.removeprefix("utter_")) not in intents:
+            continue
+        for text in answer.texts or ("",):
+            if not text.rstrip().endswith(SOURCE_TAGS) or text.count("(Source:") != 1:
+                problems.append(f"{where(project, answer.path, answer.name + ':')}: the answer "
+                                f"'{answer.name}' must end with exactly one source tag ({tags}), "
+                                f"not '{text[-40:]}'.")
+    return problems
+
+
+def numbers_in_answers(project: Project) -> list[str]:
+    """Retrieval answers that write a phone number (the emergency line or any other)."""
+    problems = []
+    for answer in retrieval_answers(project):
+        for text in answer.texts:
+            plain = re.sub(r"\{[^}]*\}", "", text)  # {emergency_number} is how to say it
+            numbers = [m.group() for m in PHONE_NUMBER.finditer(plain)
+                       if not YEAR.fullmatch(m.group())]
+            if numbers:
+                problems.append(f"{where(project, answer.path, answer.name + ':')}: the answer "
+                                f"'{answer.name}' writes the number '{numbers[0]}'; write "
+                                f"{{emergency_number}} for the emergency line, and leave other "
+                                f"contacts to the action that gives them.")
     return problems
 
 
@@ -328,9 +444,13 @@ def _name(entry: Any) -> str:
 
 # Running them
 
-def problems(project: Project, min_examples: int = MIN_EXAMPLES) -> list[str]:
+def problems(project: Project, min_examples: int = MIN_EXAMPLES,
+             min_answer_examples: int = MIN_ANSWER_EXAMPLES) -> list[str]:
     return (duplicate_examples(project)
-            + intents_with_too_few_examples(project, min_examples)
+            + intents_with_too_few_examples(project, min_examples, min_answer_examples)
+            + unmatched_answers(project)
+            + unsourced_answers(project)
+            + numbers_in_answers(project)
             + missing_responses(project)
             + facts_without_slots(project)
             + rule_conflicts(project))
@@ -343,6 +463,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="the project's directory (default: this one)")
     parser.add_argument("--min-examples", type=int, default=MIN_EXAMPLES,
                         help=f"examples every intent needs (default: {MIN_EXAMPLES})")
+    parser.add_argument("--min-answer-examples", type=int, default=MIN_ANSWER_EXAMPLES,
+                        help="examples each answer of a retrieval intent (faq/masks) needs "
+                             f"(default: {MIN_ANSWER_EXAMPLES})")
     args = parser.parse_args(argv)
     # before Rasa is imported: no TensorFlow notices, no progress bars
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -350,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
     project = Project(args.project.resolve())
     for warning in form_slots_without_facts(project):
         print(f"warning: {warning}")
-    found = problems(project, args.min_examples)
+    found = problems(project, args.min_examples, args.min_answer_examples)
     for problem in found:
         print(problem)
     if found:

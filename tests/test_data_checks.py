@@ -16,16 +16,20 @@ from bot import data_checks
 from bot.data_checks import Project
 
 PROJECTS = Path(__file__).parent / "fixtures" / "projects"
-FIXTURE_MIN_EXAMPLES = 3  # the fixtures' intents have 3 examples each
+FIXTURE_MIN_EXAMPLES = 3  # the fixtures' intents, and answers of faq, have 3 examples each
 
 
 def too_few(project: Project) -> list[str]:
-    return data_checks.intents_with_too_few_examples(project, FIXTURE_MIN_EXAMPLES)
+    return data_checks.intents_with_too_few_examples(project, FIXTURE_MIN_EXAMPLES,
+                                                     FIXTURE_MIN_EXAMPLES)
 
 
 CHECKS = {
     "duplicate_examples": data_checks.duplicate_examples,
     "too_few_examples": too_few,
+    "unmatched_answers": data_checks.unmatched_answers,
+    "unsourced_answers": data_checks.unsourced_answers,
+    "numbers_in_answers": data_checks.numbers_in_answers,
     "missing_responses": data_checks.missing_responses,
     "facts_without_slots": data_checks.facts_without_slots,
     "rule_conflicts": data_checks.rule_conflicts,
@@ -43,6 +47,17 @@ EXPECTED = {
                                          "rule(s) 'greet'", "'utter_greet'"]),
     "fact_without_slot": ("facts_without_slots", ["'cough'", "bot/triage/protocol.yml:3",
                                                   "no slot", "triage_form's required_slots"]),
+    # retrieval intents (faq/<answer>): examples counted per answer, answers and examples paired
+    "too_few_answer_examples": ("too_few_examples", ["answer 'faq/hands'", "retrieval intent 'faq'",
+                                                     "2 distinct examples", "data/nlu/faq.yml"]),
+    "answer_without_examples": ("unmatched_answers", ["domain/faq.yml:6", "'faq/pets'",
+                                                      "never chosen"]),
+    "examples_without_answer": ("unmatched_answers", ["data/nlu/faq.yml:13", "'faq/pets'",
+                                                      "'utter_faq/pets'"]),
+    "unsourced_answer": ("unsourced_answers", ["domain/faq.yml:5", "'utter_faq/hands'",
+                                               "'(Source: China NHC)'", "20 seconds."]),
+    "number_in_answer": ("numbers_in_answers", ["domain/faq.yml:4", "'utter_faq/masks'", "'120'",
+                                                "{emergency_number}"]),
 }
 
 
@@ -73,6 +88,37 @@ def test_the_real_project_passes():
     assert data_checks.form_slots_without_facts(project) == []
 
 
+def test_retrieval_intents_count_each_answer_and_the_whole_intent():
+    project = Project(PROJECTS / "clean")
+    # 3 examples per answer and per ordinary intent, 6 for faq
+    assert data_checks.intents_with_too_few_examples(project, 3, 3) == []
+    problems = data_checks.intents_with_too_few_examples(project, 7, 4)
+    assert [p.split(" has ")[0] for p in problems] == [
+        "The intent 'faq'", "The answer 'faq/hands' of the retrieval intent 'faq'",
+        "The answer 'faq/masks' of the retrieval intent 'faq'",
+        "The intent 'goodbye'", "The intent 'greet'", "The intent 'inform'"]
+
+
+def test_source_tags_and_phone_numbers(tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(PROJECTS / "clean", root)
+    faq = root / "domain" / "faq.yml"
+    texts = {"a (Source: WHO) (Source: WHO)": 1, "a (Source: CDC)": 1, "a (Source: China NHC)": 0,
+             "a (Source: US CDC) ": 0, "(source: who)": 1}
+    for text, problems in texts.items():
+        faq.write_text(faq.read_text().split("responses:")[0]
+                       + f'responses:\n  utter_faq/masks: [{{text: "{text}"}}]\n'
+                       + '  utter_faq/hands: [{text: "b (Source: WHO)"}]\n')
+        assert len(data_checks.unsourced_answers(Project(root))) == problems, text
+    numbers = {"call {emergency_number} now": 0, "call 120 now": 1, "ring 400-161-9995": 1,
+               "at least 20 seconds, 60% alcohol, 36.5 to 37 °C, 100.4 F": 0,
+               "first seen in 2019": 0, "dial 010 6552 2000": 1}
+    for text, problems in numbers.items():
+        faq.write_text(faq.read_text().split("responses:")[0]
+                       + f'responses:\n  utter_faq/masks: [{{text: "{text} (Source: WHO)"}}]\n')
+        assert len(data_checks.numbers_in_answers(Project(root))) == problems, text
+
+
 def test_examples_compare_without_case_spacing_or_annotations():
     assert data_checks.normalise("  I have a  [FEVER](fever) ") == "i have a fever"
     assert data_checks.normalise('[38.5]{"entity": "temperature_c"} degrees') == "38.5 degrees"
@@ -93,16 +139,19 @@ def test_a_form_slot_that_is_no_fact_is_a_warning_not_a_problem(tmp_path):
 
 
 def test_main_prints_the_problems_and_exits_1(capsys):
+    minimums = ["--min-examples", "3", "--min-answer-examples", "3"]
     project = str(PROJECTS / "too_few_examples")
-    assert data_checks.main(["--project", project, "--min-examples", "3"]) == 1
+    assert data_checks.main(["--project", project, *minimums]) == 1
     assert "The intent 'goodbye' has 2 distinct examples" in capsys.readouterr().out
-    assert data_checks.main(["--project", str(PROJECTS / "clean"), "--min-examples", "3"]) == 0
+    assert data_checks.main(["--project", str(PROJECTS / "clean"), *minimums]) == 0
 
 
 def test_main_uses_the_real_minimum_by_default(capsys):
     # the clean project's 3 examples per intent are too few for the real project's bar
     assert data_checks.main(["--project", str(PROJECTS / "clean")]) == 1
-    assert f"at least {data_checks.MIN_EXAMPLES}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"it needs at least {data_checks.MIN_EXAMPLES}" in out
+    assert f"each answer needs at least {data_checks.MIN_ANSWER_EXAMPLES}" in out
 
 
 # Rasa's validator, as `make validate` runs it, on both projects at once (a Rasa start

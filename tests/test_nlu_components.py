@@ -47,3 +47,22 @@ def _parsed(text: str, intent: str) -> str:
 ])
 def test_reports_questions_and_crises(text, intent, expected):
     assert _parsed(text, intent) == expected
+
+
+def test_an_unsure_model_crisis_without_crisis_words_is_not_a_crisis():
+    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.components import CrisisGuard
+
+    guard = CrisisGuard(CrisisGuard.get_default_config())
+    unsure = Message(data={TEXT: "I'd like to find out if I have the virus",
+                           INTENT: {"name": "crisis", "confidence": 0.77},
+                           INTENT_RANKING_KEY: [{"name": "crisis", "confidence": 0.77},
+                                                {"name": "check_symptoms", "confidence": 0.2}]})
+    sure = Message(data={TEXT: "I can't see the point of anything any more",
+                         INTENT: {"name": "crisis", "confidence": 0.97},
+                         INTENT_RANKING_KEY: [{"name": "crisis", "confidence": 0.97}]})
+    guard.process([unsure, sure])
+    assert unsure.get(INTENT)["name"] == "check_symptoms"
+    assert sure.get(INTENT)["name"] == "crisis"

@@ -64,16 +64,27 @@ class LanguageGuard(_StatelessComponent):
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class CrisisGuard(_StatelessComponent):
     """Marks messages with words of self-harm or suicide as `crisis` (bot/nlu/crisis.py),
-    whatever intent DIET gave them."""
+    whatever intent DIET gave them. Without such words, DIET's `crisis` must be sure
+    (`min_model_confidence`): the crisis path hands the chat to staff and stops the
+    symptom check, so "I'd like to find out if I have the virus" must not take it."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"intent": "crisis"}
+        return {"intent": "crisis", "min_model_confidence": 0.9}
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             if mentions_crisis(message.get(TEXT) or ""):
                 _set_intent(message, self.config["intent"])
+                continue
+            intent = message.get(INTENT) or {}
+            if intent.get("name") == self.config["intent"] and \
+                    (intent.get("confidence") or 0) < self.config["min_model_confidence"]:
+                ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
+                           if r.get("name") != self.config["intent"]]
+                if ranking:
+                    message.set(INTENT, ranking[0], add_to_output=True)
+                    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
 
 

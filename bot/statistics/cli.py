@@ -72,7 +72,7 @@ def stats_import(args: argparse.Namespace) -> int:
         from bot.statistics import store
 
         result = store.import_figures(db, rows, IMPORTED_BY)
-        done = f"{result.rows} rows ({result.new} new, {result.updated} updated)"
+        done = f"{result.rows} row{'' if result.rows == 1 else 's'} ({result.new} new, {result.updated} updated)"
         audit(db, IMPORTED_BY, "statistics_import", detail=f"{done} from {path.name}")
         return f"Imported {done} from {args.file}"
 

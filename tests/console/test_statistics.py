@@ -296,7 +296,7 @@ def test_an_uploaded_file_is_imported_and_a_bad_one_refused_whole(local, clinici
     assert answer.status_code == 303
     assert [row[:2] for row in local.rows()] == [("Beijing", 1234)]
     entry = [e for e in audit_entries(local.db) if e.action == "statistics_import"][-1]
-    assert entry.detail == "1 rows (1 new, 0 updated), file figures.csv CSV"
+    assert entry.detail == "1 row (1 new, 0 updated), file figures.csv CSV"
     bad = b'[{"region": "Shanghai", "confirmed": -1}]'
     refused = clinician.post(f"{PAGE}/import", {"format": "csv"},
                              files={"file": ("figures.json", bad, "application/json")})

@@ -99,7 +99,7 @@ async def import_file(request: Request) -> Response:
         return await _page(request, import_errors=refused_file.errors, status=400, **kept)
     except store.StatisticsError as refusal:
         return await _page(request, import_errors=[str(refusal)], status=409, **kept)
-    done = f"{result.rows} rows ({result.new} new, {result.updated} updated)"
+    done = f"{result.rows} row{'' if result.rows == 1 else 's'} ({result.new} new, {result.updated} updated)"
     await console.run(audit, staff, "statistics_import", detail=f"{done}, {source} {fmt.upper()}")
     flash(request, f"Imported {done}.")
     return RedirectResponse(PAGE, 303)

@@ -23,6 +23,17 @@ from bot.directory.describe import availability, counselling_lines
 MIN_ANSWER_CONFIDENCE = 0.3
 
 
+def utter_selected(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any],
+                   family: str, otherwise: str) -> None:
+    """The answer Rasa's selector chose for `family` when it is sure enough and in the
+    domain; else the text `otherwise`."""
+    response, confidence = selected_response(tracker, family)
+    if response and confidence >= MIN_ANSWER_CONFIDENCE and response in domain.get("responses", {}):
+        dispatcher.utter_message(response=response)
+    else:
+        utter(dispatcher, tracker, otherwise)
+
+
 def selected_response(tracker: Tracker, family: str) -> tuple[str | None, float]:
     """The response Rasa's ResponseSelector chose for `family` (faq, support), and how sure."""
     selector = ((tracker.latest_message or {}).get("response_selector") or {}).get(family) or {}
@@ -38,11 +49,7 @@ class ActionAnswerQuestion(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        response, confidence = selected_response(tracker, "faq")
-        if response and confidence >= MIN_ANSWER_CONFIDENCE and response in domain.get("responses", {}):
-            dispatcher.utter_message(response=response)
-        else:
-            utter(dispatcher, tracker, "faq_unknown")
+        utter_selected(dispatcher, tracker, domain, "faq", otherwise="faq_unknown")
         return []
 
 
@@ -54,11 +61,7 @@ class ActionSupport(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        response, confidence = selected_response(tracker, "support")
-        if response and confidence >= MIN_ANSWER_CONFIDENCE and response in domain.get("responses", {}):
-            dispatcher.utter_message(response=response)
-        else:
-            utter(dispatcher, tracker, "support_generic")
+        utter_selected(dispatcher, tracker, domain, "support", otherwise="support_generic")
         utter(dispatcher, tracker, "support_contacts",
               contacts=counselling_lines(directory(), now()))
         return []

@@ -44,16 +44,18 @@ def _hours(value: Any) -> OpeningHours:
         raise ValueError(str(error))
 
 
+def _checked_hours(cls, value):
+    _hours(value)
+    return value
+
+
 class Contact(_Strict):
     name: Text
     phone: constr(strip_whitespace=True, min_length=2, max_length=40, regex=r"^[0-9+()\- ]+$")
     hours: Hours = "always"
     note: Optional[Text] = None
 
-    @validator("hours")
-    def _valid_hours(cls, value):
-        _hours(value)
-        return value
+    _valid_hours = validator("hours", allow_reuse=True)(_checked_hours)
 
     @property
     def opening_hours(self) -> OpeningHours:
@@ -72,10 +74,7 @@ class Department(_Strict):
     minutes_per_patient: conint(ge=1, le=240) = 10
     specialists_on_duty: conint(ge=1, le=100) = 1
 
-    @validator("online_hours")
-    def _valid_hours(cls, value):
-        _hours(value)
-        return value
+    _valid_hours = validator("online_hours", allow_reuse=True)(_checked_hours)
 
     @property
     def opening_hours(self) -> OpeningHours:

@@ -27,6 +27,15 @@ from bot.nlu.crisis import mentions_crisis
     "I have a fever and I want to die",
     "I've been saving up my pills",
     "enough tablets to end it",
+    "I've been thinking about taking my own life",
+    "I want to hang myself",
+    "I'm going to jump off a bridge",
+    "thinking of jumping off the building",
+    "everyone would be better off without me",
+    "I'm going to take all my pills tonight",
+    "I can't see the point of living anymore",
+    "what's the point in living",
+    "我想跳楼",
 ])
 def test_crisis_words_are_caught(text):
     assert mentions_crisis(text)
@@ -43,6 +52,11 @@ def test_crisis_words_are_caught(text):
     "I cut my finger",
     "can I take my blood pressure tablets with paracetamol?",
     "let's end it here, thanks",
+    "my hands hang by my side, I'm so tired",
+    "I take all my pills with breakfast",
+    "can I jump in the pool with a cold",
+    "the point of washing hands is to remove the virus",
+    "we'd be better off without the lockdown",
 ])
 def test_worries_grief_and_questions_are_not_a_crisis(text):
     assert not mentions_crisis(text)

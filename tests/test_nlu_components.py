@@ -42,6 +42,11 @@ def _parsed(text: str, intent: str) -> str:
     ("is a temperature of 37.5 a fever?", "faq", "faq"),
     ("can I go out with a cough", "faq", "faq"),
     ("how do masks work", "faq", "faq"),
+    # who the person is (work, pregnancy, age, illness) is not a complaint
+    ("I'm a nurse and I'm completely burnt out", "support", "support"),
+    ("I'm pregnant and so worried about catching it", "support", "support"),
+    ("I'm 75 with diabetes, should I get the vaccine", "faq", "faq"),
+    ("I work in a hospital and I have a cough", "support", "report_symptoms"),
     # a crisis stays a crisis, facts or not
     ("I have a fever and I want to end my life", "report_symptoms", "crisis"),
 ])

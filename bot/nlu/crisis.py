@@ -13,7 +13,12 @@ _PHRASES = [
     r"suicid(?:e|al)",
     r"kill(?:ing)?\s+my\s*self",
     r"end(?:ing)?\s+(?:my\s+(?:own\s+)?life|it\s+all|everything|my\s+suffering)",
-    r"take\s+my\s+(?:own\s+)?life",
+    r"tak(?:e|ing)\s+my\s+(?:own\s+)?life",
+    r"hang(?:ing)?\s+my\s*self",
+    r"jump(?:ing)?\s+(?:off|from|in\s+front\s+of)\s+(?:a|the|my)?\s*(?:bridge|building|roof|train|balcony|window|cliff)",
+    r"(?:better|happier)\s+off\s+without\s+me",
+    r"take\s+all\s+(?:of\s+)?my\s+(?:pills|medications?|tablets|meds)\s+(?:tonight|at\s+once|now|together)",
+    r"(?:the\s+)?point\s+(?:of|in)\s+living",
     r"(?:want|wanting)\s+to\s+die|wanna\s+die",
     r"wish\s+i\s+(?:was|were)\s+dead",
     r"better\s+off\s+dead",
@@ -25,7 +30,7 @@ _PHRASES = [
     r"(?:stockpil|sav|hoard)(?:e|ed|ing)\s+(?:up\s+)?(?:my\s+|all\s+my\s+)?(?:pills|medications?|tablets|meds)",
     r"(?:pills|medications?|tablets|meds)\s+to\s+end\s+(?:it|my)",
     # Chinese
-    r"自杀|轻生|不想活|想死|活不下去|结束(?:我的)?生命|自残|割腕|寻死",
+    r"自杀|轻生|不想活|想死|活不下去|结束(?:我的)?生命|自残|割腕|寻死|跳楼|上吊",
 ]
 _CRISIS = re.compile("|".join(f"(?:{phrase})" for phrase in _PHRASES), re.IGNORECASE)
 

@@ -21,6 +21,9 @@ from bot.nlu.facts import FACT_NAMES, OUTPUT_KEYS, extract_facts
 
 # Extractor keys that are not protocol facts (numbers and readings read in context).
 NON_FACT_KEYS = set(OUTPUT_KEYS) - set(FACT_NAMES)
+# Facts about who the person is, not what happened to them: "I'm a nurse and I'm burnt
+# out" or "I'm pregnant, is the vaccine safe?" asks for support or an answer, not a triage.
+PERSON_FACTS = {"healthcare_worker", "age", "pregnant", "chronic_condition", "immunocompromised"}
 
 
 class _StatelessComponent(GraphComponent):
@@ -206,8 +209,9 @@ class FactExtractor(_StatelessComponent, EntityExtractorMixin):
             stated = set(facts) - NON_FACT_KEYS
             if not stated:
                 continue
+            complaints = stated - PERSON_FACTS
             if intent in self.config["report_instead_of"] or (
-                    intent in self.config["report_if_stated"]
-                    and (stated & DANGER_SIGNS or not is_question(text))):
+                    intent in self.config["report_if_stated"] and complaints
+                    and (complaints & DANGER_SIGNS or not is_question(text))):
                 _set_intent(message, self.config["report_intent"])
         return messages

@@ -9,6 +9,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from bot import clock
 from bot.directory import Directory, current_directory
 from bot.settings import Settings
 from bot.storage import Database
@@ -26,10 +27,8 @@ def directory() -> Directory:
 
 
 def now() -> datetime:
-    """The time opening hours are read at. ASSISTANT_FIXED_TIME (ISO 8601 with a zone)
-    fixes it, for tests and demonstrations of night and weekend hours."""
-    fixed = os.environ.get("ASSISTANT_FIXED_TIME")
-    return datetime.fromisoformat(fixed) if fixed else datetime.now(timezone.utc)
+    """The time opening hours and check-ins are read at (ASSISTANT_FIXED_TIME fixes it)."""
+    return clock.now()
 
 
 @lru_cache(maxsize=1)

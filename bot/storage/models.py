@@ -85,6 +85,9 @@ class Escalation(Base):
     first_reply_at = Column(UTCDateTime, nullable=True)
     closed_by = Column(String(64), nullable=True)
     closed_at = Column(UTCDateTime, nullable=True)
+    # Set when the person had their data deleted: the row stays as a tombstone (so staff
+    # see the case was erased) with nothing of the person left in it.
+    erased_at = Column(UTCDateTime, nullable=True)
 
 
 class CaseEntry(Base):
@@ -158,3 +161,43 @@ class OfficialStatistic(Base):
     source = Column(String(255), nullable=False)
     updated_by = Column(String(64), nullable=False)  # staff username, or "import" / "cli"
     updated_at = Column(UTCDateTime, nullable=False, default=utc_now)
+
+
+class CheckIn(Base):
+    """One follow-up message due to a person ("how are you feeling now?"). A daily series
+    (quarantine after an exposure) is one row per day, the next written when one is sent,
+    until `series_until`. Sent by the check-in scheduler (bot.checkins), which claims a row
+    (status scheduled -> sending) before sending so that two schedulers never both send it."""
+
+    __tablename__ = "checkins"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(64), nullable=False)
+    kind = Column(String(8), nullable=False)  # once | daily
+    due_at = Column(UTCDateTime, nullable=False, index=True)
+    series_until = Column(UTCDateTime, nullable=True)  # daily: no check-in due after this
+    # scheduled | sending | sent | answered | cancelled | missed
+    status = Column(String(16), nullable=False, default="scheduled", index=True)
+    detail = Column(String(64), nullable=True)  # why missed or cancelled (no personal data)
+    attempts = Column(Integer, nullable=False, default=0)
+    claimed_by = Column(String(64), nullable=True)  # the scheduler process sending it
+    claimed_at = Column(UTCDateTime, nullable=True)
+    sent_at = Column(UTCDateTime, nullable=True)
+    answer = Column(String(8), nullable=True)  # better | same | worse
+    answered_at = Column(UTCDateTime, nullable=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utc_now, index=True)
+
+
+class ConsentRecord(Base):
+    """A person's answer to the privacy notice, for the notice version they saw. The
+    newest row per conversation is the one that holds."""
+
+    __tablename__ = "consents"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(64), nullable=False)
+    decision = Column(String(8), nullable=False)  # given | declined
+    notice_version = Column(String(16), nullable=False)
+    decided_at = Column(UTCDateTime, nullable=False, default=utc_now, index=True)

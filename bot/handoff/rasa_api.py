@@ -49,6 +49,21 @@ class RasaApi:
                          params={"output_channel": "latest"},
                          json={"name": "action_handoff_resumed"})
 
+    async def execute(self, conversation_id: str, action: str) -> None:
+        """Rasa runs `action` in the conversation (a due check-in, say); what it says goes
+        out on the person's last channel."""
+        await self._call("POST", conversation_id, "execute",
+                         params={"output_channel": "latest"}, json={"name": action})
+
+    async def ready(self) -> bool:
+        """False while the server is unreachable or still loading its model. A refused
+        token counts as ready: the call that follows fails and says why."""
+        try:
+            answer = await self._http.get(f"{self.base}/status", params={"token": self._token})
+        except httpx.HTTPError:
+            return False
+        return answer.status_code in {200, 401, 403}
+
     async def _call(self, method: str, conversation_id: str, path: str,
                     params: dict[str, str], json: Any = None) -> dict[str, Any]:
         # Rasa does not decode %3A: keep the channel prefix's colon as it is.

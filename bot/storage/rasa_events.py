@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from datetime import datetime
+from datetime import datetime, timezone
 from urllib.parse import quote
 
 from sqlalchemy import create_engine, text
@@ -33,6 +33,25 @@ def user_events(tracker_url: str, since: datetime) -> list[Row] | None:
     except SQLAlchemyError as failure:
         logger.info("Rasa's tracker store cannot be read: %s", failure.__class__.__name__)
         return None
+
+
+LAST_USER_MESSAGE = text("SELECT MAX(timestamp) FROM events "
+                         "WHERE sender_id = :sender AND type_name = 'user'")
+
+
+def last_user_message_at(tracker_url: str, conversation_id: str) -> datetime | None:
+    """When the person last wrote in the conversation; None when they never did or the
+    store cannot be read (the caller cannot tell the two apart, and need not)."""
+    engine = _engine(tracker_url)
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("SET TRANSACTION READ ONLY"))
+            at = connection.execute(LAST_USER_MESSAGE, {"sender": conversation_id}).scalar()
+    except SQLAlchemyError as failure:
+        logger.info("Rasa's tracker store cannot be read: %s", failure.__class__.__name__)
+        return None
+    return datetime.fromtimestamp(float(at), timezone.utc) if at is not None else None
 
 
 @lru_cache(maxsize=4)

@@ -12,13 +12,14 @@ export RASA_TELEMETRY_ENABLED := false
 # ... and its libraries print deprecation warnings nobody can act on.
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning,ignore::FutureWarning
 
-.PHONY: help install browser run staff-add stats-import shell train validate test test-unit test-nlu nlu-export test-conversations bench lock clean
+.PHONY: help install browser run staff-add stats-import retention shell train validate test test-unit test-nlu nlu-export test-conversations bench lock clean
 
 help:
 	@echo "make run       start the assistant (first run installs and trains)"
 	@echo "make shell     chat with the running assistant in this terminal"
 	@echo "make staff-add NAME=alice ROLE=nurse   a staff account for the console"
 	@echo "make stats-import FILE=figures.csv     official statistics (CSV or JSON)"
+	@echo "make retention [DAYS=30]               delete personal data older than RETENTION_DAYS (90)"
 	@echo "make test      validate the data, train if needed, run every test"
 	@echo "make train     train the model (skipped when data and config are unchanged)"
 	@echo "make validate  check the training data and domain"
@@ -52,6 +53,10 @@ staff-add: $(INSTALLED)
 stats-import: $(INSTALLED)
 	@test -n "$(FILE)" || { echo "usage: make stats-import FILE=figures.csv"; exit 2; }
 	@$(PY) -m bot.cli stats import "$(FILE)"
+
+# Personal data older than DAYS (else RETENTION_DAYS, else 90) is deleted; for cron.
+retention: $(INSTALLED)
+	@$(PY) -m bot.cli privacy retention $(if $(DAYS),--days "$(DAYS)",)
 
 shell: $(INSTALLED)
 	@$(PY) -m bot.cli chat

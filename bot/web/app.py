@@ -17,6 +17,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.channels.client import RasaClient
+from bot.privacy.notice import privacy_page
 from bot.settings import local_secret
 from bot.web import console as staff_console, webchat
 from bot.web.console.pages import error_page
@@ -85,7 +86,8 @@ def create_app(rasa: RasaClient | None = None, secret_key: str | None = None,
                    same_site="lax", https_only=_https_only()),
     ]
     return Starlette(
-        routes=[Route("/healthz", healthz), *webchat.routes, staff_console.mount(),
+        routes=[Route("/healthz", healthz), Route("/privacy", privacy_page),  # the notice
+                *webchat.routes, staff_console.mount(),
                 Mount("/static", StaticFiles(directory=STATIC), name="static")],
         middleware=middleware, lifespan=lifespan,
         exception_handlers={HTTPException: http_error, Exception: server_error})

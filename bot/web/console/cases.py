@@ -116,6 +116,8 @@ async def case_view(request: Request, case: Escalation, *, problem: str | None =
 
 async def load_events(request: Request, case: Escalation) -> tuple[list[dict[str, Any]], str | None]:
     """The transcript, or none and why (Rasa down): the rest of the case still shows."""
+    if case.erased_at is not None:  # the person's data is gone: never ask Rasa for it
+        return [], None
     try:
         return await request.app.state.console.rasa.events(case.conversation_id), None
     except RasaApiError as failure:

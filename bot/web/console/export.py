@@ -22,6 +22,9 @@ async def fhir_json(request: Request) -> Response:
     case = await console.run(escalations.get_case, request.path_params["case_id"])
     if case is None:
         return not_found(request)
+    if case.erased_at is not None:
+        return error_page(request, 410, "This case was erased at the person's request: "
+                                        "there is nothing of theirs to export.")
     events, problem = await load_events(request, case)
     if problem:  # a handover without the conversation would silently miss answers
         return error_page(request, 503, f"{problem} The export needs it; try again shortly.")

@@ -78,8 +78,13 @@ def department(key: str | None) -> str:
     return found.name if found else label(key, {})
 
 
+def local_day(moment: datetime | None) -> str:
+    """The date alone, in the server's (the hospital's) time zone."""
+    return aware(moment).astimezone().strftime("%d %b %Y") if moment else ""
+
+
 templates.env.filters.update(
-    when=local_time, age=age, duration=duration, department=department,
+    day=local_day, when=local_time, age=age, duration=duration, department=department,
     reason=lambda value: label(value, REASONS), route=lambda value: label(value, ROUTES))
 templates.env.globals["urgent_priority"] = URGENT_PRIORITY
 
@@ -95,7 +100,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None,
 
 
 def error_page(request: Request, status: int, message: str) -> Response:
-    titles = {403: "Not allowed", 404: "Not found", 405: "Not allowed",
+    titles = {403: "Not allowed", 404: "Not found", 405: "Not allowed", 410: "Erased",
               413: "Too long", 500: "Something went wrong", 503: "Unavailable"}
     return render(request, "error.html", {"title": titles.get(status, "Problem"),
                                           "message": message}, status)

@@ -34,8 +34,12 @@ def port_in_use(host: str, port: int) -> bool:
     return False
 
 
+# Rasa's and the action server's logging: redacts ids, texts and tokens (bot/logging_setup.py).
+LOGGING_CONFIG = ["--logging-config-file", str(PROJECT_ROOT / "logging.yml")]
+
+
 def action_server_command(port: int) -> list[str]:
-    return [RASA, "run", "actions", "--actions", "actions", "--port", str(port)]
+    return [RASA, "run", "actions", "--actions", "actions", "--port", str(port), *LOGGING_CONFIG]
 
 
 def server_environment(extra: Mapping[str, str]) -> dict[str, str]:

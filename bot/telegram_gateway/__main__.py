@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.channels.client import RasaClient
+from bot.logging_setup import configure_logging
 from bot.telegram_gateway.config import ConfigurationError, TelegramSettings
 from bot.telegram_gateway.gateway import Gateway
 from bot.telegram_gateway.tolerant_bot import TolerantBot
@@ -33,9 +34,7 @@ def build(settings: TelegramSettings) -> Application:
 
 
 def main() -> int:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        level=logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the bot token
+    configure_logging()  # redacts chat ids and the bot token (in httpx's URLs) at INFO+
     try:
         settings = TelegramSettings.from_env()
     except ConfigurationError as error:

@@ -4,12 +4,15 @@ import os
 
 import uvicorn
 
+from bot.logging_setup import configure_logging
 from bot.web.app import create_app
 
 
 def main() -> None:
+    configure_logging()
+    # log_config=None: uvicorn's loggers (access log too) go through our redacting root handler.
     uvicorn.run(create_app(), host=os.environ.get("WEB_HOST", "127.0.0.1"),
-                port=int(os.environ.get("WEB_PORT", "8000")), log_level="info", ws="none",
+                port=int(os.environ.get("WEB_PORT", "8000")), log_config=None, ws="none",
                 proxy_headers=False, server_header=False)
 
 

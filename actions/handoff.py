@@ -12,7 +12,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.checkins import offer_checkin
 from actions.common import database, engine, known_facts, utter
+from actions.privacy import forget_while_waiting
 from bot.handoff import escalations
 
 DANGER_SIGNS = ("breathing_difficulty", "chest_pain", "confusion", "cyanosis")
@@ -102,7 +104,11 @@ class ValidateHandoffForm(Action):
         quiet = [SlotSet("handoff_acknowledged", tracker.get_slot("handoff_acknowledged"))]
         if message.get("message_id") == tracker.get_slot("handoff_message_id"):
             return quiet  # the message that started the handoff: already answered
-        if (message.get("intent") or {}).get("name") == "crisis":
+        intent = (message.get("intent") or {}).get("name")
+        if intent == "forget_me" or tracker.get_slot("awaiting_answer") == "forget":
+            # "Delete my data" is answered even while staff have the conversation.
+            return forget_while_waiting(dispatcher, tracker, intent) + quiet
+        if intent == "crisis":
             # Whatever the wait was for: the crisis line again, and the case to the top.
             from actions.knowledge import crisis_values  # late: knowledge imports this module
 
@@ -147,7 +153,10 @@ class ActionHandoffResumed(Action):
         if tracker.active_loop_name != "handoff_form":
             return []  # the bot was not waiting (e.g. a case that only needed a look)
         utter(dispatcher, tracker, "handoff_resumed")
+        offer: List[EventType] = []
+        if tracker.get_slot("triage_route") == "online_specialist":
+            offer = offer_checkin(dispatcher, tracker, known_facts(tracker))
         # Ends the wait, and listens: the person's next message starts a normal turn.
         return [ActiveLoop(None), SlotSet("requested_slot", None),
                 SlotSet("handoff_done", None), SlotSet("handoff_message_id", None),
-                SlotSet("handoff_acknowledged", None), ActionExecuted("action_listen")]
+                SlotSet("handoff_acknowledged", None)] + offer + [ActionExecuted("action_listen")]

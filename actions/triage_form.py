@@ -12,7 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import engine, known_facts, language, utter
 from actions.handoff import escalate
-from bot.dialogue.answers import read_answer
+from actions.privacy import CONSENT, consent_answer, record_consent
+from bot.dialogue.answers import MIN_CONFIDENCE, NOT_ANSWERS, read_answer
 from bot.texts import choice
 
 REQUESTED_SLOT = "requested_slot"
@@ -32,8 +33,10 @@ class ValidateTriageForm(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         known = known_facts(tracker)
         requested = tracker.get_slot(REQUESTED_SLOT)
-        question = engine().question_for_fact(requested) if requested else None
         message = tracker.latest_message or {}
+        if requested == CONSENT:
+            return self._consent(dispatcher, tracker, known, message)
+        question = engine().question_for_fact(requested) if requested else None
         answer = read_answer(
             engine(),
             text=message.get("text") or "",
@@ -61,10 +64,41 @@ class ValidateTriageForm(Action):
             return [SlotSet(REQUESTED_SLOT, requested)]
         facts = {**known, **answer.facts}
         following = engine().next_question(facts)
+        if tracker.get_slot(CONSENT) != "given" and (
+                following is not None or engine().assess(facts).route != "emergency"):
+            # No health question before consent; emergency advice never waits for it.
+            return events + [SlotSet("triage_reprompts", 0), SlotSet(REQUESTED_SLOT, CONSENT)]
         if question is not None and following == question:
             utter(dispatcher, tracker, "noted_still_need")  # took what they said; still need this
         next_slot = engine().open_facts(following, facts)[0] if following else None
         return events + [SlotSet("triage_reprompts", 0), SlotSet(REQUESTED_SLOT, next_slot)]
+
+    @staticmethod
+    def _consent(dispatcher: CollectingDispatcher, tracker: Tracker, known: Dict[str, Any],
+                 message: Dict[str, Any]) -> List[EventType]:
+        """The answer to "may I keep your answers?" (asked before the first health question)."""
+        intent = (message.get("intent") or {}).get("name")
+        confidence = (message.get("intent") or {}).get("confidence") or 0.0
+        given = consent_answer(message.get("text") or "", intent)
+        if given is None:
+            if intent in NOT_ANSWERS and confidence >= MIN_CONFIDENCE:
+                # Not an answer (a question, "help"): the form rejects, a rule answers,
+                # then the consent question is asked again.
+                return [SlotSet(REQUESTED_SLOT, CONSENT)]
+            utter(dispatcher, tracker, "consent_hint")
+            # Setting a slot keeps the form from rejecting the message (it asks again).
+            return [SlotSet("triage_reprompts", tracker.get_slot("triage_reprompts") or 0),
+                    SlotSet(REQUESTED_SLOT, CONSENT)]
+        events = record_consent(tracker, given)
+        if not given:
+            utter(dispatcher, tracker, "consent_declined")
+            # What they told us before refusing is not kept in the conversation's state.
+            return events + [SlotSet(name, None) for name in known] + [
+                SlotSet(REQUESTED_SLOT, None)]
+        utter(dispatcher, tracker, "consent_given")
+        following = engine().next_question(known)
+        next_slot = engine().open_facts(following, known)[0] if following else None
+        return events + [SlotSet(REQUESTED_SLOT, next_slot)]
 
 
 class AskQuestion(Action, ABC):

@@ -11,7 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.clinics import district_named, utter_clinics
 from actions.common import (database, directory, engine, known_facts, language, now, settings,
                             utter)
+from actions.checkins import CHECKIN_ROUTES, offer_checkin
 from actions.handoff import escalate, start_handoff
+from actions.privacy import CONSENT
 from bot.directory.consultations import describe_minutes, estimate_wait, need_of
 from bot.handoff.escalations import ESCALATED_ROUTES, PAUSING_REASONS, queue_position
 from bot.texts import message
@@ -26,6 +28,8 @@ class ActionTriageResult(Action):
         facts = known_facts(tracker)
         lang = language(tracker)
         assessment = engine().assess(facts, language=lang)
+        if tracker.get_slot(CONSENT) != "given" and assessment.route != "emergency":
+            return []  # the person refused the notice: nothing assessed, nothing stored
         previous_facts = tracker.get_slot("triage_result_facts")
         if facts != previous_facts:
             # Stored before the person is told, so a result shown is a result kept.
@@ -63,6 +67,8 @@ class ActionTriageResult(Action):
         if route in ESCALATED_ROUTES:
             utter(dispatcher, tracker, "handoff_followup")
         utter(dispatcher, tracker, "after_result")
+        if route in CHECKIN_ROUTES:
+            events += offer_checkin(dispatcher, tracker, facts)
         return events
 
     @staticmethod

@@ -13,9 +13,10 @@ import time
 import urllib.error
 import urllib.request
 
-from bot.processes import (RASA, action_server_command, port_in_use, server_environment, stop,
-                           wait_until_up)
+from bot.processes import (LOGGING_CONFIG, RASA, action_server_command, port_in_use,
+                           server_environment, stop, wait_until_up)
 from bot.handoff.cli import add_staff_commands
+from bot.privacy.cli import add_privacy_commands
 from bot.statistics.cli import add_statistics_commands
 from bot.training_inbox.cli import add_nlu_commands
 from bot.settings import PROJECT_ROOT, VAR, Settings, api_token, channel_token
@@ -35,7 +36,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"The hospital directory ({directory_path()}) has mistakes; nothing was "
               f"started:\n{error}", file=sys.stderr)
         return 2
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:  # a setting that is not a number, say: named, no traceback
+        print(f"A setting is wrong; nothing was started: {error}", file=sys.stderr)
+        return 2
     from bot.storage import Database  # imported late: `chat` needs no database
 
     Database(settings.database_url).migrate()
@@ -65,9 +70,12 @@ def run(args: argparse.Namespace) -> int:
         subprocess.Popen(action_server_command(action_port), cwd=PROJECT_ROOT, env=env),
         subprocess.Popen([RASA, "run", "--model", "models", "--endpoints", "endpoints.yml",
                           "--credentials", "credentials.yml", "--interface", host,
-                          "--port", str(rasa_port), "--enable-api", "--auth-token", api_token()],
+                          "--port", str(rasa_port), "--enable-api", "--auth-token", api_token(),
+                          *LOGGING_CONFIG],
                          cwd=PROJECT_ROOT, env=env),
         subprocess.Popen([sys.executable, "-m", "bot.web"], cwd=PROJECT_ROOT, env=env),
+        # Sends due follow-up check-ins (stored in the database, so they survive restarts).
+        subprocess.Popen([sys.executable, "-m", "bot.checkins"], cwd=PROJECT_ROOT, env=env),
     ]
     if telegram:
         processes.append(subprocess.Popen([sys.executable, "-m", "bot.telegram_gateway"],
@@ -173,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     add_staff_commands(commands)
     add_nlu_commands(commands)
     add_statistics_commands(commands)
+    add_privacy_commands(commands)
     args = parser.parse_args(argv)
     return args.handler(args)
 

@@ -417,10 +417,14 @@ def facts_without_slots(project: Project, form: str = TRIAGE_FORM) -> list[str]:
     return problems
 
 
+# Asked by the triage form but not protocol facts: consent comes before any health question.
+FORM_SLOTS_NOT_FACTS = {"privacy_consent"}
+
+
 def form_slots_without_facts(project: Project, form: str = TRIAGE_FORM) -> list[str]:
     """Warnings only: slots the triage form asks for that the protocol does not know."""
     required = _required_slots(domain(project), form) or []
-    facts = set(protocol_facts(project))
+    facts = set(protocol_facts(project)) | FORM_SLOTS_NOT_FACTS
     return [f"The slot '{slot}' is in {form}'s required_slots but is not a fact in "
             f"{project.name(project.protocol)}; the protocol never asks for it."
             for slot in required if slot not in facts]

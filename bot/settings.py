@@ -59,6 +59,10 @@ class Settings:
     strict_mode: bool
     protocol_path: Path | None
     handoff_reply_minutes: int = 30  # what people are told about waiting for staff
+    checkin_hours: float = 24  # when a follow-up check-in comes after the offer is taken
+    quarantine_days: int = 14  # daily check-ins after an exposure, counted from the result
+    retention_days: int = 90  # what the privacy notice promises (`make retention` deletes)
+    privacy_url: str = "http://127.0.0.1:8000/privacy"
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -70,7 +74,30 @@ class Settings:
             strict_mode=os.environ.get("TRIAGE_STRICT_MODE", "").lower() in {"1", "true", "yes"},
             protocol_path=Path(protocol) if protocol else None,
             handoff_reply_minutes=_minutes(os.environ.get("HANDOFF_REPLY_MINUTES", "30")),
+            checkin_hours=_positive("CHECKIN_HOURS", float, "24"),
+            quarantine_days=_positive("QUARANTINE_DAYS", int, "14"),
+            retention_days=_positive("RETENTION_DAYS", int, "90"),
+            privacy_url=os.environ.get("PRIVACY_NOTICE_URL") or f"{public_web_url()}/privacy",
         )
+
+
+def public_web_url() -> str:
+    """Where people reach the web app (links in messages): PUBLIC_URL, else the local one."""
+    if os.environ.get("PUBLIC_URL"):
+        return os.environ["PUBLIC_URL"].rstrip("/")
+    return f"http://{os.environ.get('WEB_HOST', '127.0.0.1')}:{os.environ.get('WEB_PORT', '8000')}"
+
+
+def _positive(variable: str, kind: type, default: str):
+    value = os.environ.get(variable) or default
+    try:
+        number = kind(value)
+    except ValueError:
+        raise ValueError(f"{variable} must be a {'whole ' if kind is int else ''}number, "
+                         f"not {value!r}")
+    if number <= 0:
+        raise ValueError(f"{variable} must be more than 0")
+    return number
 
 
 def _minutes(value: str) -> int:

@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 MAX_SENDER = 128
 # Payloads a gateway may send without a button: platform commands (/start, /help, ...).
-COMMAND_PAYLOADS = frozenset({"/greet", "/help", "/start_over"})
+COMMAND_PAYLOADS = frozenset({"/greet", "/help", "/start_over", "/forget_me", "/stop_checkins"})
 
 
 def typed_text(text: str) -> str:

@@ -20,7 +20,8 @@ from bot.triage.expressions import NOT_MEASURED
 NOT_ANSWERS = frozenset({
     "greet", "goodbye", "thank", "bot_challenge", "help", "start_over", "stop", "wait",
     "out_of_scope", "other_language", "ask_emergency_number", "request_human",
-    "ask_clinic_hours", "faq", "support", "ask_statistics", "crisis",
+    "ask_clinic_hours", "faq", "support", "ask_statistics", "crisis", "forget_me",
+    "stop_checkins",
 })
 # Below this, a "not an answer" intent is too unsure to stop or divert the check for.
 MIN_CONFIDENCE = 0.8

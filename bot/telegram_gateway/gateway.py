@@ -23,9 +23,11 @@ from bot.texts import message as text_message
 logger = logging.getLogger(__name__)
 
 # Telegram commands and the bot intents they stand for.
-COMMANDS = {"start": "/greet", "restart": "/start_over", "help": "/help"}
+COMMANDS = {"start": "/greet", "restart": "/start_over", "help": "/help",
+            "forget": "/forget_me", "stop": "/stop_checkins"}
 COMMAND_DESCRIPTIONS = {"start": "Check your symptoms", "restart": "Start over",
-                        "help": "What I can do"}
+                        "help": "What I can do", "stop": "Stop follow-up check-ins",
+                        "forget": "Delete my data"}
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing..." for 5 s
 SEND_ATTEMPTS = 5
 

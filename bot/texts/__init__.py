@@ -44,6 +44,9 @@ def message(key: str, language: str = DEFAULT_LANGUAGE, **values: Any) -> dict[s
     entry = catalogue(language).get(key) or catalogue(DEFAULT_LANGUAGE)[key]
     entry = {"text": entry} if isinstance(entry, str) else dict(entry)
     entry["text"] = entry["text"].format_map(_KeepUnknown(values))
+    if entry.get("buttons"):  # titles may name a value too; payloads are never formatted
+        entry["buttons"] = [{**button, "title": button["title"].format_map(_KeepUnknown(values))}
+                            for button in entry["buttons"]]
     return entry
 
 

@@ -26,6 +26,7 @@ chat_ids = count(7001)
 # What to do for each question of the triage (matched on the question's text): press a
 # button, or type an answer. Leads to the fever clinic (fever with a confirmed contact).
 FEVER_CLINIC_ANSWERS = [
+    ("may I keep your answers", ("press", "I agree")),
     ("have any of these right now", ("press", "None of these")),
     ("Have you had a fever", ("press", "Yes")),
     ("highest temperature", ("type", "38.6")),
@@ -158,6 +159,9 @@ def test_a_button_of_an_earlier_question_is_not_taken_as_the_answer(assistant, t
     chat_id = next(chat_ids)
     telegram.user_says(chat_id, "I have a fever")
     telegram.replies_after(chat_id, 0)
+    seen = len(telegram.sent(chat_id))
+    telegram.press(chat_id, telegram.bot_messages(chat_id)[-1], "I agree")  # the privacy notice
+    telegram.replies_after(chat_id, seen)
     first_question = telegram.bot_messages(chat_id)[-1]
     seen = len(telegram.sent(chat_id))
     telegram.press(chat_id, first_question, "None of these")
@@ -351,4 +355,7 @@ def test_staff_replies_and_the_end_of_a_handoff_reach_telegram(assistant, telegr
     # Its buttons work through the gateway like any other.
     seen = len(telegram.sent(chat_id))
     telegram.press(chat_id, telegram.bot_messages(chat_id)[-1], "Check my symptoms")
+    assert "may I keep your answers" in texts(telegram.replies_after(chat_id, seen))
+    seen = len(telegram.sent(chat_id))
+    telegram.press(chat_id, telegram.bot_messages(chat_id)[-1], "I agree")
     assert "have any of these right now" in texts(telegram.replies_after(chat_id, seen))

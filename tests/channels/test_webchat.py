@@ -202,6 +202,8 @@ def test_a_whole_triage_by_buttons_and_numbers_ends_with_the_route_card(assistan
     settled(page)
     expect(last_bot_text(page)).to_contain_text("not a diagnosis")  # the greeting
     press(page, "Check my symptoms")
+    expect(last_bot_text(page)).to_contain_text("may I keep your answers")  # consent first
+    press(page, "I agree")
     expect(last_bot_text(page)).to_contain_text("any of these right now")
     press(page, "None of these")
     expect(page.get_by_test_id("user-message").last).to_have_text("None of these")
@@ -258,6 +260,7 @@ def test_start_over_clears_the_page_and_asks_the_first_question_again(assistant,
     page = new_page(assistant.web_url)
     settled(page)
     press(page, "Check my symptoms")
+    press(page, "I agree")
     press(page, "None of these")
     page.get_by_test_id("start-over").click()
     settled(page)
@@ -270,6 +273,7 @@ def test_reloading_mid_check_asks_the_current_question_again(assistant, new_page
     page = new_page(assistant.web_url)
     settled(page)
     press(page, "Check my symptoms")
+    press(page, "I agree")
     press(page, "None of these")
     expect(last_bot_text(page)).to_contain_text("fever")
     page.reload()

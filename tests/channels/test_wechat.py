@@ -560,7 +560,7 @@ def triage_route(assistant, conversation: str) -> str | None:
 def answer_for(content: str) -> str:
     """What a person without risk factors would answer to the bot's question."""
     options = choices(content)
-    for title in ("none of these", "no, still unwell", "no"):
+    for title in ("i agree", "none of these", "no, still unwell", "no"):
         if title in options:
             return options[title]
     lowered = content.lower()

@@ -91,6 +91,31 @@ class Chat:
         return self.custom("triage")
 
 
+@pytest.fixture(scope="session")
+def database(database_url):
+    """The action server's database (the same file), migrated."""
+    from bot.storage import Database
+
+    db = Database(database_url)
+    db.migrate()
+    return db
+
+
 @pytest.fixture
-def chat(agent, event_loop_for_agent) -> Chat:
+def chat(agent, event_loop_for_agent, database) -> Chat:
+    """A person who agreed to the privacy notice in an earlier conversation (recorded in
+    the database as the consent step records it), so tests start at the health questions."""
+    from datetime import datetime, timezone
+
+    from bot.privacy.consent import record_decision
+
+    person = Chat(agent, event_loop_for_agent)
+    record_decision(database, conversation_id=person.sender, channel="rest",
+                    given=True, now=datetime.now(timezone.utc))
+    return person
+
+
+@pytest.fixture
+def new_person(agent, event_loop_for_agent) -> Chat:
+    """Someone writing for the first time: no answer to the privacy notice yet."""
     return Chat(agent, event_loop_for_agent)

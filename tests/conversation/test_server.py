@@ -51,7 +51,8 @@ def test_a_triage_over_the_rest_channel(server):
     base, data, _ = server
     url = f"{base}/webhooks/rest/webhook"
     replies = post(url, {"sender": "rest-user", "message": "hi"})
-    assert "not a diagnosis" in replies[0]["text"]
+    assert "/privacy" in replies[0]["text"]  # first contact: what is kept, and why
+    assert "not a diagnosis" in replies[-1]["text"]
     replies = post(url, {"sender": "rest-user", "message": "my lips look blue"})
     assert "999" in replies[0]["text"]  # the deployment's emergency number
     triage = next(r["custom"]["triage"] for r in replies if "triage" in r.get("custom", {}))

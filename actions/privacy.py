@@ -1,0 +1,139 @@
+"""The privacy notice, consent before health questions, and "delete my data"."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import func, select
+
+from actions.common import database, directory, now, settings, utter
+from bot.checkins import store as checkins
+from bot.privacy.consent import current_decision, record_decision
+from bot.privacy.erasure import erase_person
+from bot.storage.models import AssessmentRecord, Escalation
+
+CONSENT = "privacy_consent"
+
+
+def notice_values() -> dict[str, Any]:
+    config = settings()
+    return {"hospital": directory().hospital.name, "privacy_url": config.privacy_url,
+            "retention_days": config.retention_days}
+
+
+def channel_of(tracker: Tracker) -> str:
+    return tracker.get_latest_input_channel() or "unknown"
+
+
+def restored_consent(tracker: Tracker) -> List[EventType]:
+    """The person's earlier answer (kept in our database across sessions) as the slot."""
+    return [SlotSet(CONSENT, current_decision(database(), tracker.sender_id))]
+
+
+def utter_notice_if_new(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """At first contact (no answer to this notice yet), what is stored and why."""
+    if current_decision(database(), tracker.sender_id) is None:
+        utter(dispatcher, tracker, "privacy_notice", **notice_values())
+
+
+_REFUSAL = re.compile(r"\b(no|nope|nah|don'?t|do not|disagree|refuse|rather not|never)\b", re.I)
+_AGREEMENT = re.compile(r"\b(yes|yeah|yep|ok|okay|sure|agree|i agree|fine|accept|go ahead)\b", re.I)
+
+
+def consent_answer(text: str, intent: str | None) -> bool | None:
+    """True (agrees), False (refuses), or None when the message is neither a yes nor a no
+    (a question about the notice, say): then the question is asked again."""
+    refuses = bool(_REFUSAL.search(text))
+    if intent == "deny" or (intent == "affirm" and refuses):
+        return False
+    if intent == "affirm":
+        return True
+    if len(text.split()) <= 6:  # "ok fine", "I don't agree": short replies only
+        if refuses:
+            return False
+        if _AGREEMENT.search(text):
+            return True
+    return None
+
+
+def record_consent(tracker: Tracker, given: bool) -> List[EventType]:
+    """Recorded in our database (with the notice version) before the first health question."""
+    record_decision(database(), conversation_id=tracker.sender_id, channel=channel_of(tracker),
+                    given=given, now=now())
+    return [SlotSet(CONSENT, "given" if given else "declined")]
+
+
+class ActionAskPrivacyConsent(Action):
+    """The triage form's first "question": may we keep the answers?"""
+
+    def name(self) -> Text:
+        return "action_ask_privacy_consent"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        utter(dispatcher, tracker, "consent_question", **notice_values())
+        dispatcher.utter_message(json_message={"ask": [CONSENT], "type": "consent"})
+        return []
+
+
+def stored_about(tracker: Tracker) -> dict[str, int]:
+    """What is kept about this person, by kind (for "delete my data")."""
+    db = database()
+    with db.session() as session:
+        assessments = session.scalar(select(func.count()).select_from(AssessmentRecord)
+                                     .where(AssessmentRecord.sender_id == tracker.sender_id))
+        cases = session.scalar(select(func.count()).select_from(Escalation)
+                               .where(Escalation.conversation_id == tracker.sender_id))
+    messages = sum(1 for event in tracker.events if event.get("event") in {"user", "bot"})
+    return {"message": messages, "assessment": assessments or 0,
+            "planned check-in": len(checkins.pending(db, tracker.sender_id)),
+            "staff case": cases or 0}
+
+
+def describe_counts(counts: dict[str, int]) -> str:
+    parts = [f"{count} {kind}{'' if count == 1 else 's'}" for kind, count in counts.items() if count]
+    return ", ".join(parts) if parts else "nothing"
+
+
+class ActionAskForget(Action):
+    """"Delete my data": says what is kept, and asks before deleting it."""
+
+    def name(self) -> Text:
+        return "action_ask_forget"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        utter(dispatcher, tracker, "forget_question", stored=describe_counts(stored_about(tracker)))
+        return [SlotSet("awaiting_answer", "forget")]
+
+
+def forget(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """Deletes the person's rows in our tables now; `erase_conversation` makes our tracker
+    store delete the conversation itself once this turn is saved (bot/storage/tracker_store.py)."""
+    messages = sum(1 for event in tracker.events if event.get("event") in {"user", "bot"})
+    report = erase_person(database(), tracker.sender_id, now())
+    removed = describe_counts({"message": messages})
+    if report.total:
+        removed += f", {report.describe()}"
+    utter(dispatcher, tracker, "forget_done", removed=removed)
+    # The whole conversation goes (an active form with it): the next message starts afresh.
+    return [SlotSet("erase_conversation", True)]
+
+
+def forget_while_waiting(dispatcher: CollectingDispatcher, tracker: Tracker,
+                         intent: str | None) -> List[EventType]:
+    """"Delete my data" while staff have the conversation (handoff_form stays active until
+    the answer): the same question, then the same erasure, which ends the wait."""
+    if intent == "forget_me":
+        utter(dispatcher, tracker, "forget_question",
+              stored=describe_counts(stored_about(tracker)))
+        return [SlotSet("awaiting_answer", "forget")]
+    if intent == "affirm":
+        return forget(dispatcher, tracker) + [SlotSet("awaiting_answer", None)]
+    if intent == "deny":
+        utter(dispatcher, tracker, "forget_kept")
+    return [SlotSet("awaiting_answer", None)]

@@ -94,6 +94,14 @@ def stored_about(tracker: Tracker) -> dict[str, int]:
             "staff case": cases or 0}
 
 
+def ask_forget(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    stored = stored_about(tracker)
+    staff_note = (" The hospital's staff will see only that a case existed and was erased."
+                  if stored["staff case"] else "")
+    utter(dispatcher, tracker, "forget_question", stored=describe_counts(stored),
+          staff_note=staff_note)
+
+
 def describe_counts(counts: dict[str, int]) -> str:
     parts = [f"{count} {kind}{'' if count == 1 else 's'}" for kind, count in counts.items() if count]
     return ", ".join(parts) if parts else "nothing"
@@ -107,7 +115,7 @@ class ActionAskForget(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        utter(dispatcher, tracker, "forget_question", stored=describe_counts(stored_about(tracker)))
+        ask_forget(dispatcher, tracker)
         return [SlotSet("awaiting_answer", "forget")]
 
 
@@ -129,8 +137,7 @@ def forget_while_waiting(dispatcher: CollectingDispatcher, tracker: Tracker,
     """"Delete my data" while staff have the conversation (handoff_form stays active until
     the answer): the same question, then the same erasure, which ends the wait."""
     if intent == "forget_me":
-        utter(dispatcher, tracker, "forget_question",
-              stored=describe_counts(stored_about(tracker)))
+        ask_forget(dispatcher, tracker)
         return [SlotSet("awaiting_answer", "forget")]
     if intent == "affirm":
         return forget(dispatcher, tracker) + [SlotSet("awaiting_answer", None)]

@@ -191,3 +191,14 @@ def test_make_run_refuses_a_bad_setting_by_name(tmp_path, variable, value, says)
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert says in result.stderr and "Traceback" not in result.stderr
+
+
+def test_forget_mentions_what_staff_keep_only_when_there_is_a_case():
+    text, _, _ = run(ActionAskForget(), tracker(text="delete my data", intent="forget_me"))
+    assert "erased" not in text
+    from bot.handoff import escalations
+
+    escalations.escalate(common.database(), conversation_id="telegram:42", channel="telegram",
+                         reason="asked_for_human")
+    text, _, _ = run(ActionAskForget(), tracker(text="delete my data", intent="forget_me"))
+    assert "1 staff case" in text and "existed and was erased" in text

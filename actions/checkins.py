@@ -9,12 +9,9 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import select
-
 from actions.common import database, directory, now, settings, utter
 from bot.checkins import store
 from bot.directory.hours import describe_time
-from bot.storage.models import CheckIn
 
 EXPOSURES = ("contact_confirmed_case", "travel_high_risk_area", "cluster_exposure")
 # What a "worse" answer asks again; who the person is and where they have been stay known.
@@ -82,18 +79,6 @@ def accept_checkin_offer(dispatcher: CollectingDispatcher, tracker: Tracker,
     return []
 
 
-def _claimed_checkin(conversation_id: str) -> CheckIn | None:
-    """The check-in the scheduler claimed for this conversation, if it was not delivered yet
-    (a scheduler that died after sending may run this twice: the second time says nothing)."""
-    db = database()
-    with db.session() as session:
-        found = session.scalars(
-            select(CheckIn).where(CheckIn.conversation_id == conversation_id,
-                                  CheckIn.status == "sending", CheckIn.sent_at.is_(None))
-            .order_by(CheckIn.due_at.desc()).limit(1)).first()
-    return store.claim_delivery(db, found.id, now()) if found else None
-
-
 class ActionCheckin(Action):
     """Run by the check-in scheduler (Rasa's /execute API, output_channel=latest)."""
 
@@ -103,7 +88,8 @@ class ActionCheckin(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         listen = [ActionExecuted("action_listen")]  # the person's reply starts a normal turn
-        if _claimed_checkin(tracker.sender_id) is None:
+        # None when not due or already said (a scheduler that died after sending retries).
+        if store.claim_delivery_for(database(), tracker.sender_id, now()) is None:
             return listen
         utter(dispatcher, tracker, "checkin_question", hospital=directory().hospital.name)
         events: List[EventType] = [SlotSet("awaiting_answer", None)]

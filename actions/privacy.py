@@ -29,15 +29,13 @@ def channel_of(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "unknown"
 
 
-def restored_consent(tracker: Tracker) -> List[EventType]:
-    """The person's earlier answer (kept in our database across sessions) as the slot."""
-    return [SlotSet(CONSENT, current_decision(database(), tracker.sender_id))]
-
-
-def utter_notice_if_new(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-    """At first contact (no answer to this notice yet), what is stored and why."""
-    if current_decision(database(), tracker.sender_id) is None:
+def restore_consent(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """At session start: the person's earlier answer (kept in our database across sessions)
+    as the slot, or, at first contact (no answer to this notice yet), what is kept and why."""
+    decision = current_decision(database(), tracker.sender_id)
+    if decision is None:
         utter(dispatcher, tracker, "privacy_notice", **notice_values())
+    return [SlotSet(CONSENT, decision)]
 
 
 _REFUSAL = re.compile(r"\b(no|nope|nah|don'?t|do not|disagree|refuse|rather not|never)\b", re.I)
@@ -80,6 +78,10 @@ class ActionAskPrivacyConsent(Action):
         return []
 
 
+def message_count(tracker: Tracker) -> int:
+    return sum(1 for event in tracker.events if event.get("event") in {"user", "bot"})
+
+
 def stored_about(tracker: Tracker) -> dict[str, int]:
     """What is kept about this person, by kind (for "delete my data")."""
     db = database()
@@ -88,8 +90,7 @@ def stored_about(tracker: Tracker) -> dict[str, int]:
                                      .where(AssessmentRecord.sender_id == tracker.sender_id))
         cases = session.scalar(select(func.count()).select_from(Escalation)
                                .where(Escalation.conversation_id == tracker.sender_id))
-    messages = sum(1 for event in tracker.events if event.get("event") in {"user", "bot"})
-    return {"message": messages, "assessment": assessments or 0,
+    return {"message": message_count(tracker), "assessment": assessments or 0,
             "planned check-in": len(checkins.pending(db, tracker.sender_id)),
             "staff case": cases or 0}
 
@@ -122,9 +123,8 @@ class ActionAskForget(Action):
 def forget(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """Deletes the person's rows in our tables now; `erase_conversation` makes our tracker
     store delete the conversation itself once this turn is saved (bot/storage/tracker_store.py)."""
-    messages = sum(1 for event in tracker.events if event.get("event") in {"user", "bot"})
     report = erase_person(database(), tracker.sender_id, now())
-    removed = describe_counts({"message": messages})
+    removed = describe_counts({"message": message_count(tracker)})
     if report.total:
         removed += f", {report.describe()}"
     utter(dispatcher, tracker, "forget_done", removed=removed)

@@ -10,7 +10,7 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import settings
-from actions.privacy import restored_consent, utter_notice_if_new
+from actions.privacy import restore_consent
 
 
 class ActionSessionStart(Action):
@@ -19,8 +19,7 @@ class ActionSessionStart(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        # At first contact, what is kept and why; an earlier answer to it is restored.
-        utter_notice_if_new(dispatcher, tracker)
+        consent = restore_consent(dispatcher, tracker)  # or the notice, at first contact
         # Domain responses say {emergency_number}; Rasa fills it from this slot.
         return [SessionStarted(), SlotSet("emergency_number", settings().emergency_number),
-                *restored_consent(tracker), ActionExecuted("action_listen")]
+                *consent, ActionExecuted("action_listen")]

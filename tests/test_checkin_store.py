@@ -13,7 +13,7 @@ from sqlalchemy import event, select
 from bot.checkins import store
 from bot.storage import Database
 from bot.storage.models import CheckIn
-from tests.fixtures.databases import postgres_schema
+from tests.fixtures.databases import database_url
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
 CONV = "telegram:42"
@@ -23,10 +23,7 @@ DAY = timedelta(days=1)
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'assistant.db'}"
-        return
-    with postgres_schema() as url:
+    with database_url(request.param, tmp_path) as url:
         yield url
 
 

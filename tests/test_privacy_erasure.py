@@ -21,7 +21,7 @@ from bot.privacy.transactions import write_connection
 from bot.storage import Database
 from bot.storage.models import (AssessmentRecord, AuditEntry, Base, CheckIn, ConsentRecord,
                                 Escalation, OutboxMessage)
-from tests.fixtures.databases import postgres_schema
+from tests.fixtures.databases import migrated_database
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
 EVENTS = SQLTrackerStore.SQLEvent.__table__  # Rasa's own table definition
@@ -36,17 +36,8 @@ BOB = {"conversation": "webchat:bob-5f2a9c", "sender": "bob-5f2a9c",
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request, tmp_path):
-    if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'assistant.db'}")  # Rasa's file too
-        database.migrate()
+    with migrated_database(request.param, tmp_path) as database:
         yield database
-        database.engine.dispose()
-        return
-    with postgres_schema() as url:
-        database = Database(url)
-        database.migrate()
-        yield database
-        database.engine.dispose()
 
 
 def seed(db: Database, person: dict[str, Any], at: datetime) -> list[int]:

@@ -27,7 +27,7 @@ from bot.settings import PROJECT_ROOT
 from bot.storage import Database
 from bot.storage.models import (AssessmentRecord, AuditEntry, CaseEntry, CheckIn,
                                 ConsentRecord, Escalation, OutboxMessage)
-from tests.fixtures.databases import postgres_schema
+from tests.fixtures.databases import migrated_database
 
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
 DAYS = 30
@@ -41,17 +41,8 @@ TABLES = {"assessments": AssessmentRecord, "checkins": CheckIn, "consents": Cons
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request, tmp_path):
-    if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'assistant.db'}")  # Rasa's file too
-        database.migrate()
+    with migrated_database(request.param, tmp_path) as database:
         yield database
-        database.engine.dispose()
-        return
-    with postgres_schema() as url:
-        database = Database(url)
-        database.migrate()
-        yield database
-        database.engine.dispose()
 
 
 # ----- seeding: (label) names each row so that what is left can be read ------------------

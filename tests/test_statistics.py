@@ -23,7 +23,7 @@ from bot.statistics.regions import RegionAsked, region_asked
 from bot.storage import Database
 from bot.storage.models import OfficialStatistic
 from bot.texts import catalogue, message
-from tests.fixtures.databases import postgres_schema
+from tests.fixtures.databases import migrated_database
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)  # a fixed clock
@@ -50,17 +50,8 @@ def figures(region: str = "Beijing", confirmed: int = 1234, recovered: int = 110
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request, tmp_path):
-    if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'assistant.db'}")
-        database.migrate()
+    with migrated_database(request.param, tmp_path) as database:
         yield database
-        database.engine.dispose()
-        return
-    with postgres_schema() as url:
-        database = Database(url)
-        database.migrate()
-        yield database
-        database.engine.dispose()
 
 
 def table(db: Database) -> list[tuple]:

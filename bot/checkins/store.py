@@ -67,6 +67,17 @@ def claim_delivery(db: Database, checkin_id: int, now: datetime) -> CheckIn | No
         return session.get(CheckIn, checkin_id) if won else None
 
 
+def claim_delivery_for(db: Database, conversation_id: str, now: datetime) -> CheckIn | None:
+    """claim_delivery for the check-in a scheduler claimed (status sending) for this
+    conversation and nobody delivered yet; None when there is none."""
+    with db.session() as session:
+        found = session.scalars(
+            select(CheckIn.id).where(CheckIn.conversation_id == conversation_id,
+                                     CheckIn.status == "sending", CheckIn.sent_at.is_(None))
+            .order_by(CheckIn.due_at.desc()).limit(1)).first()
+    return claim_delivery(db, found, now) if found else None
+
+
 def record_answer(db: Database, conversation_id: str, answer: str,
                   now: datetime) -> CheckIn | None:
     """The person's answer to their latest check-in (a second answer replaces the first)."""

@@ -22,7 +22,7 @@ from bot.storage import Database
 from bot.web.app import create_app
 from bot.web.console.state import Console
 from tests.console.conftest import PASSWORD, StaffClient, rows
-from tests.fixtures.databases import postgres_schema
+from tests.fixtures.databases import migrated_database
 
 ERASED_ON = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 SAID = "my secret cough since Tuesday"
@@ -44,17 +44,8 @@ class RecordingRasa(RasaApi):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request, tmp_path):
-    if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'assistant.db'}")
-        database.migrate()
+    with migrated_database(request.param, tmp_path) as database:
         yield database
-        database.engine.dispose()
-        return
-    with postgres_schema() as url:
-        database = Database(url)
-        database.migrate()
-        yield database
-        database.engine.dispose()
 
 
 @pytest.fixture

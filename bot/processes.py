@@ -24,6 +24,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_ports_in_a_row(count: int) -> int:
+    """A free port whose next `count - 1` ports are free too (a balancer and its servers)."""
+    for _ in range(100):
+        port = free_port()
+        if port + count < 65536 and not any(port_in_use("127.0.0.1", port + n)
+                                            for n in range(1, count)):
+            return port
+    raise RuntimeError(f"no {count} free ports in a row")
+
+
 def port_in_use(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -42,9 +52,27 @@ def action_server_command(port: int) -> list[str]:
     return [RASA, "run", "actions", "--actions", "actions", "--port", str(port), *LOGGING_CONFIG]
 
 
+def rasa_server_command(host: str, port: int, token: str, endpoints: str = "endpoints.yml"
+                        ) -> list[str]:
+    """A Rasa server with our channels and fixes (bot/rasa_server.py), its HTTP API behind
+    `token`."""
+    return [sys.executable, "-m", "bot.rasa_server", "run", "--model", "models",
+            "--endpoints", endpoints, "--credentials", "credentials.yml", "--interface", host, "--port", str(port),
+            "--enable-api", "--auth-token", token, *LOGGING_CONFIG]
+
+
+def balancer_command(host: str, port: int, upstreams: list[str]) -> list[str]:
+    return [sys.executable, "-m", "bot.balancer", "--host", host, "--port", str(port), *upstreams]
+
+
 def server_environment(extra: Mapping[str, str]) -> dict[str, str]:
     # The action server serves the Rasa server only: never on a public interface.
-    return {**os.environ, "SANIC_HOST": "127.0.0.1", "PYTHONPATH": str(PROJECT_ROOT), **extra}
+    # Sanic closes an idle keep-alive connection after 5 s; when a busy Rasa server reuses
+    # one at that moment the action call fails ("Cannot write to closing transport") and
+    # the turn's events are lost (seen under load). Clients close theirs first (aiohttp
+    # after 15 s), so the servers wait longer.
+    return {**os.environ, "SANIC_HOST": "127.0.0.1", "SANIC_KEEP_ALIVE_TIMEOUT": "75",
+            "PYTHONPATH": str(PROJECT_ROOT), **extra}
 
 
 def wait_until_up(url: str, processes: list[subprocess.Popen], seconds: float) -> bool:

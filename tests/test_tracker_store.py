@@ -17,7 +17,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, text
 
 from bot.settings import PROJECT_ROOT
-from bot.storage.tracker_store import ERASE_SLOT, ErasingSQLTrackerStore
+from bot.storage.tracker_store import (COUNT_SINCE_SESSION_START, ERASE_SLOT,
+                                      ErasingSQLTrackerStore)
 from tests.fixtures.databases import postgres_schema
 
 DOMAIN = Domain.from_dict({
@@ -150,3 +151,22 @@ def test_endpoints_yml_loads_the_erasing_store(monkeypatch, tmp_path):
     assert type(tracker_store) is ErasingSQLTrackerStore
     assert tracker_store.engine.url.database == str(tmp_path / "tracker.db")
     tracker_store.engine.dispose()
+
+
+def test_it_counts_what_is_stored_as_rasas_store_does(store, store_url):
+    """Our plain-SQL count of the events stored since the latest session start (which
+    decides what a save appends) equals Rasa's ORM query, across sessions and senders."""
+    save(store, tracker_of("web:1", session(T0, "hello")))
+    save(store, tracker_of("web:2", session(T0 + 1, "other person")))
+    tracker = continue_with(store, "web:1", session(T0 + 100, "back again"))
+    save(store, tracker)
+    tracker = continue_with(store, "web:1", [
+        UserUttered("more", intent={"name": "greet", "confidence": 1.0}, timestamp=T0 + 200)])
+    save(store, tracker)
+    with store.session_scope() as db:
+        for sender in ["web:1", "web:2", "nobody"]:
+            rasas = store._event_query(db, sender, fetch_events_from_all_sessions=False).count()
+            ours = db.execute(COUNT_SINCE_SESSION_START, {"sender_id": sender}).scalar()
+            assert ours == rasas, sender
+        assert db.execute(COUNT_SINCE_SESSION_START, {"sender_id": "web:1"}).scalar() == 6
+    assert [t for t, _ in rows(store_url, "web:1")].count("user") == 3  # nothing lost or doubled

@@ -39,6 +39,10 @@ def agent(model_path, action_server, event_loop_for_agent):
     from rasa.core.agent import Agent
     from rasa.utils.endpoints import EndpointConfig
 
+    from bot.rasa_server import install_fixes
+
+    install_fixes()  # as in the Rasa server that `make run` starts
+
     async def load():
         return Agent.load(model_path, action_endpoint=EndpointConfig(url=action_server))
 

@@ -80,9 +80,10 @@ nlu-export: $(INSTALLED)
 test-nlu: train
 	$(PY) -m bot.nlu_evaluation
 
-# Speed and memory figures (results/bench.json); never timed assertions in tests.
+# Speed and memory against `rasa init`'s assistant (results/bench.md and .json); never
+# timed assertions in tests. BENCH_ARGS="--seconds 10 --levels 1,10 --servers 2", say.
 bench: train
-	$(PY) bench/bench.py
+	$(PY) -m bench $(BENCH_ARGS)
 
 lock: $(INSTALLED)
 	@{ head -2 requirements.lock; $(BIN)/pip freeze --exclude-editable | grep -v '^pkg_resources'; } > requirements.lock.new

@@ -7,13 +7,16 @@ Rasa 3 reuses cached components but still writes a new 35 MB archive on every
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import time
 from pathlib import Path
 
 from bot.settings import PROJECT_ROOT
 
 MODELS = PROJECT_ROOT / "models"
 KEEP = 3
+TIMES = MODELS / "training-times.json"  # seconds each model took to train
 # What a trained model depends on (the NLU components' code: VocabularyGuard learns words).
 INPUTS = ["config.yml", "domain", "data", "bot/nlu/components.py"]
 
@@ -41,14 +44,30 @@ def train(force: bool = False) -> Path:
         return model
     from rasa.model_training import train as rasa_train
 
+    started = time.monotonic()
     result = rasa_train(domain=str(PROJECT_ROOT / "domain"), config=str(PROJECT_ROOT / "config.yml"),
                         training_files=[str(PROJECT_ROOT / "data")], output=str(MODELS),
                         force_training=force)
     if result.code != 0 or not result.model:
         raise SystemExit("Training failed; see the messages above.")
+    record_training_time(Path(result.model), time.monotonic() - started)
     for old in sorted(MODELS.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)[:-KEEP]:
         old.unlink()
     return Path(result.model)
+
+
+def record_training_time(model: Path, seconds: float) -> None:
+    """Kept beside the models for `make bench` (which does not retrain to measure it)."""
+    times = training_times()
+    times[model.name] = round(seconds, 1)
+    TIMES.write_text(json.dumps(times, indent=1))
+
+
+def training_times() -> dict[str, float]:
+    try:
+        return json.loads(TIMES.read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,7 +34,9 @@ ENDPOINTS_CLUSTER = ROOT / "endpoints.cluster.yml"
 RUNTIME_VARIABLES = {"PYTHONPATH", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "PYTHONWARNINGS",
                      "SQLALCHEMY_SILENCE_UBER_WARNING", "RASA_TELEMETRY_ENABLED",
                      # Rasa's (rasa/utils/tensorflow/environment.py); bot/cli.py sets them too
-                     "TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELISM_THREADS"}
+                     "TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELISM_THREADS",
+                     # Sanic's (the action server's web server); bot/processes.py sets it too
+                     "SANIC_KEEP_ALIVE_TIMEOUT"}
 # Secret values (the ones our logs redact, plus the log pseudonym key) and URLs that carry
 # passwords: only ever from a Secret (Kubernetes) or the environment / deploy/.env (compose).
 SECRETS = set(SECRET_VARIABLES) | {"LOG_PSEUDONYM_KEY"}
@@ -45,7 +47,7 @@ SECRET_URLS = {"DATABASE_URL", "TRACKER_STORE_URL", "REDIS_URL"}
 NEEDS = {
     "rasa": {"ACTION_ENDPOINT_URL", "TRACKER_STORE_URL", "REDIS_URL", "DATABASE_URL",
              "RASA_API_TOKEN", "CHANNEL_TOKEN", "LOG_PSEUDONYM_KEY"},
-    "actions": {"DATABASE_URL", "LOG_PSEUDONYM_KEY"},
+    "actions": {"DATABASE_URL", "LOG_PSEUDONYM_KEY", "SANIC_KEEP_ALIVE_TIMEOUT"},
     "web": {"WEB_HOST", "RASA_URL", "RASA_API_TOKEN", "CHANNEL_TOKEN", "WEB_SECRET_KEY",
             "DATABASE_URL", "LOG_PSEUDONYM_KEY"},
     "telegram": {"TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_LISTEN", "RASA_URL", "CHANNEL_TOKEN",

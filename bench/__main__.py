@@ -101,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     started = time.monotonic()
-    code = main()
+    try:
+        code = main()
+    except RuntimeError as error:  # a system that did not start: its log says why
+        print(f"make bench stopped: {error}", file=sys.stderr)
+        code = 1
     print(f"make bench took {round((time.monotonic() - started) / 60, 1)} min")
     sys.exit(code)

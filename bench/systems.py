@@ -115,9 +115,11 @@ def train_baseline() -> float:
     shutil.rmtree(BASELINE_DIR, ignore_errors=True)
     BASELINE_DIR.mkdir(parents=True)
     started = time.monotonic()
-    subprocess.run([RASA, "init", "--no-prompt", "--init-dir", str(BASELINE_DIR)],
-                   cwd=BASELINE_DIR, env={**rasa_env(), "RASA_MAX_CACHE_SIZE": "0"},
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True)
+    result = subprocess.run([RASA, "init", "--no-prompt", "--init-dir", str(BASELINE_DIR)],
+                            cwd=BASELINE_DIR, env={**rasa_env(), "RASA_MAX_CACHE_SIZE": "0"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if result.returncode != 0:
+        raise SystemExit("`rasa init` (the baseline) failed:\n" + result.stderr[-3000:])
     return round(time.monotonic() - started, 1)
 
 

@@ -194,3 +194,40 @@ def test_a_retried_message_reaches_the_server_that_has_it():
     retried, spread = run(scenario())
     assert len(set(retried)) == 1
     assert spread == {"a", "b"}
+
+
+def test_servers_asking_for_one_conversation_at_once_get_different_tickets():
+    """Rasa's own RedisLockStore gives two servers asking at the same moment the same
+    ticket (read, change, write back); ours changes a lock in one Redis transaction."""
+    import threading
+    import uuid
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    prefix = f"ticketrace{uuid.uuid4().hex[:8]}"
+    servers = [RedisUrlLockStore(EndpointConfig(url="redis://127.0.0.1:6379/0",
+                                                type="x", key_prefix=prefix))
+               for _ in range(12)]
+    try:
+        servers[0].red.ping()
+    except Exception as error:  # noqa: BLE001 - any connection failure
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is not reachable at 127.0.0.1:6379: {error}")
+        pytest.skip(f"Redis is not reachable: {error}")
+    together = threading.Barrier(len(servers))
+
+    def take_ticket(server: RedisUrlLockStore) -> int:
+        together.wait()
+        return server.issue_ticket("one-conversation")
+
+    for _ in range(5):
+        with ThreadPoolExecutor(len(servers)) as pool:
+            tickets = list(pool.map(take_ticket, servers))
+        assert len(set(tickets)) == len(servers), tickets
+        lock = servers[0].get_lock("one-conversation")
+        assert sorted(t.number for t in lock.tickets) == sorted(tickets)
+        assert lock.now_serving == min(tickets)  # exactly one server goes ahead
+        for server, ticket in zip(servers, tickets):
+            server.cleanup("one-conversation", ticket)
+        assert servers[0].get_lock("one-conversation") is None  # the last one deleted it

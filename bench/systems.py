@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from bot.processes import RASA, free_port, free_ports_in_a_row, wait_until_up
+from bot.processes import RASA, free_port, free_ports_in_a_row, stop_group, wait_until_up
 from bot.settings import PROJECT_ROOT
 
 TOKEN = "bench-token-not-a-secret"
@@ -91,16 +90,6 @@ def process_name(pid: int) -> str:
         if marker in line:
             return name
     return Path(words[0]).name if words and words[0] else str(pid)
-
-
-def stop_group(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def rasa_env() -> dict[str, str]:

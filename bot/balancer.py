@@ -71,7 +71,7 @@ class Balancer:
             upstream = self.upstreams[(first + offset) % len(self.upstreams)]
             try:
                 async with self.session.request(request.method, upstream + str(request.rel_url),
-                                                headers=headers, data=body,
+                                                headers=headers, data=body or None,
                                                 allow_redirects=False) as answer:
                     payload = await answer.read()
                     reply_headers = {k: v for k, v in answer.headers.items()

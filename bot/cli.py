@@ -122,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         print("Starting the assistant (loading the model takes about half a minute)...", flush=True)
         if not all(wait_until_up(f"http://127.0.0.1:{port}/status?token={api_token()}",
-                                 processes, seconds=300) for port in [*server_ports, rasa_port]):
+                                 processes, seconds=300)
+                   for port in (server_ports if servers == 1 else [*server_ports, rasa_port])):
             print("The assistant did not start; see the messages above.", file=sys.stderr)
             stop(processes)
             return 1

@@ -36,6 +36,16 @@ def upstream(name: str, seen: list) -> web.Application:
     return app
 
 
+async def two_servers_behind_a_balancer(seen: list) -> tuple[list[int], list]:
+    """Stand-ins "a" and "b" and a balancer in front of them (ports[2])."""
+    ports = [free_port(), free_port(), free_port()]
+    runners = [await serve(upstream("a", seen), ports[0]),
+               await serve(upstream("b", seen), ports[1]),
+               await serve(create_app([f"http://127.0.0.1:{ports[0]}",
+                                       f"http://127.0.0.1:{ports[1]}"]), ports[2])]
+    return ports, runners
+
+
 def run(coroutine):
     return asyncio.new_event_loop().run_until_complete(coroutine)
 
@@ -45,11 +55,7 @@ def test_the_balancer_takes_turns_and_passes_everything_through():
     status passed through unchanged."""
     async def scenario():
         seen: list = []
-        ports = [free_port(), free_port(), free_port()]
-        runners = [await serve(upstream("a", seen), ports[0]),
-                   await serve(upstream("b", seen), ports[1]),
-                   await serve(create_app([f"http://127.0.0.1:{ports[0]}",
-                                           f"http://127.0.0.1:{ports[1]}"]), ports[2])]
+        ports, runners = await two_servers_behind_a_balancer(seen)
         try:
             async with ClientSession() as client:
                 answers = []
@@ -172,11 +178,7 @@ def test_a_retried_message_reaches_the_server_that_has_it():
     same server, whose once-only guard answers it once; other messages spread out."""
     async def scenario():
         seen: list = []
-        ports = [free_port(), free_port(), free_port()]
-        runners = [await serve(upstream("a", seen), ports[0]),
-                   await serve(upstream("b", seen), ports[1]),
-                   await serve(create_app([f"http://127.0.0.1:{ports[0]}",
-                                           f"http://127.0.0.1:{ports[1]}"]), ports[2])]
+        ports, runners = await two_servers_behind_a_balancer(seen)
         url = f"http://127.0.0.1:{ports[2]}/webhooks/telegram/webhook"
         try:
             async with ClientSession() as client:

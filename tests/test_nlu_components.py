@@ -8,8 +8,8 @@ from bot.nlu.components import latin_words, non_latin_share
 
 @pytest.mark.parametrize("text, foreign", [
     ("I have a fever", False), ("38度5", False), ("38.5", False), ("😷", False),
-    ("我发烧了", True), ("У меня температура", True), ("عندي حمى", True), ("熱があります", True),
-    ("我 have fever", False),
+    ("我发烧了", False), ("У меня температура", True), ("عندي حمى", True), ("熱があります", True),
+    ("我 have fever", False), ("열이 나요", True),
 ])
 def test_non_latin_share(text, foreign):
     assert (non_latin_share(text) >= 0.5) is foreign
@@ -17,6 +17,10 @@ def test_non_latin_share(text, foreign):
 
 def test_latin_words_lowercases_and_ignores_digits():
     assert latin_words("Fever 38.5, COUGH!") == {"fever", "cough"}
+
+
+def test_the_vocabulary_also_holds_chinese_characters():
+    assert latin_words("我发烧 fever") == {"我", "发", "烧", "fever"}
 
 
 def _parsed(text: str, intent: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import re
 import unicodedata
 from typing import Any, Dict, List, Text
@@ -12,12 +14,15 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.crisis import mentions_crisis
 from bot.nlu.facts import FACT_NAMES, OUTPUT_KEYS, extract_facts
+from bot.nlu.language import HAN, HAN_RUN, message_language
 
 # Extractor keys that are not protocol facts (numbers and readings read in context).
 NON_FACT_KEYS = set(OUTPUT_KEYS) - set(FACT_NAMES)
@@ -47,10 +52,11 @@ def _set_intent(message: Message, name: str) -> None:
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class LanguageGuard(_StatelessComponent):
-    """Marks messages written mostly in a non-Latin script as `other_language`.
+    """Marks messages written mostly in a script other than Latin or Chinese as
+    `other_language`.
 
-    DIET only knows the characters it was trained on, so a Chinese or Arabic message
-    could get any intent; this makes "I only understand English" dependable.
+    DIET only knows the characters it was trained on, so an Arabic or Russian message
+    could get any intent; this makes "I understand English and Chinese" dependable.
     """
 
     @staticmethod
@@ -107,11 +113,12 @@ _TEMPERATURE_WITH_DU = re.compile(r"\d+\s*度\s*\d*")
 
 
 def non_latin_share(text: str) -> float:
-    """Share of letters that are not Latin (0.0 for digits and emoji only)."""
+    """Share of letters that are neither Latin nor Chinese (0.0 for digits and emoji only)."""
     letters = [ch for ch in _TEMPERATURE_WITH_DU.sub(" ", text) if ch.isalpha()]
     if not letters:
         return 0.0
-    foreign = sum(1 for ch in letters if not unicodedata.name(ch, "").startswith("LATIN"))
+    foreign = sum(1 for ch in letters if not unicodedata.name(ch, "").startswith("LATIN")
+                  and not HAN.match(ch))
     return foreign / len(letters)
 
 
@@ -119,7 +126,8 @@ _WORD = re.compile(r"[a-z]+")
 
 
 def latin_words(text: str) -> set[str]:
-    return set(_WORD.findall(text.lower()))
+    """Latin words and Chinese characters: what the vocabulary guard compares."""
+    return set(_WORD.findall(text.lower())) | set(HAN.findall(text))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -170,6 +178,51 @@ class VocabularyGuard(GraphComponent):
             if words and not words & self.vocabulary:
                 _set_intent(message, self.config["intent"])
         return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class LanguageDetector(_StatelessComponent, EntityExtractorMixin):
+    """Adds a `language` entity ("en" or "zh") when a message shows its language or asks
+    for one by name (bot/nlu/language.py); the `language` slot follows it."""
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            language = message_language(text)
+            if language:
+                entity = {"entity": "language", "value": language, "start": 0, "end": len(text),
+                          "confidence_entity": 1.0, "extractor": self.__class__.__name__}
+                message.set(ENTITIES, message.get(ENTITIES, []) + [entity], add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
+class ChineseAwareTokenizer(WhitespaceTokenizer):
+    """Rasa's whitespace tokenizer for everything but Chinese, whose runs of characters
+    are cut into words by jieba (its own dictionary, nothing downloaded): Chinese has no
+    spaces between words, and Rasa's tokenizer drops Chinese characters as emoji."""
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        text = message.get(attribute) or ""
+        runs = list(HAN_RUN.finditer(text))
+        if not runs:
+            return super().tokenize(message, attribute)
+        # the rest, with each Chinese character as a space: offsets stay those of the text
+        rest = HAN_RUN.sub(lambda run: " " * len(run.group()), text)
+        tokens = super().tokenize(Message({attribute: rest}), attribute) if rest.strip() else []
+        for run in runs:
+            tokens += [Token(word, run.start() + start)
+                       for word, start, _ in _jieba().tokenize(run.group())]
+        return sorted(tokens, key=lambda token: token.start)
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # it logs building its dictionary at start
+    jieba.initialize()
+    return jieba
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)

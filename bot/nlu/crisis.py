@@ -30,7 +30,11 @@ _PHRASES = [
     r"(?:stockpil|sav|hoard)(?:e|ed|ing)\s+(?:up\s+)?(?:my\s+|all\s+my\s+)?(?:pills|medications?|tablets|meds)",
     r"(?:pills|medications?|tablets|meds)\s+to\s+end\s+(?:it|my)",
     # Chinese
-    r"自杀|轻生|不想活|想死|活不下去|结束(?:我的)?生命|自残|割腕|寻死|跳楼|上吊",
+    r"自杀|轻生|不想活|想死|去死|活不下去|活着(?:没意思|太累|没有意义|没意义)|"
+    r"结束(?:我的|自己的)?生命|结束这一切|了结(?:自己|生命)|一了百了|一死了之|自残|割腕|寻死|"
+    r"跳楼|跳河|(?:从|往).{0,4}(?:楼|桥|窗).{0,3}跳|上吊|伤害(?:了)?自己|"
+    r"死了(?:算了|.{0,6}(?:轻松|更好|解脱))|不想(?:再)?醒(?:过来)?|撑不下去|"
+    r"攒.{0,6}(?:安眠药|药片)",
 ]
 _CRISIS = re.compile("|".join(f"(?:{phrase})" for phrase in _PHRASES), re.IGNORECASE)
 

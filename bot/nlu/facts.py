@@ -54,7 +54,18 @@ class Mention:
 
 
 def extract_facts(text: str) -> dict[str, object]:
-    """The facts the text states; an absent key means "not mentioned"."""
+    """The facts the text states; an absent key means "not mentioned".
+
+    Text with a CJK ideograph goes to the Chinese extractor (facts_zh.py), except English
+    whose only ideograph is the 度 of a reading ("a 38度5 fever": the English path reads it).
+    """
+    import re  # only this function may change here (issue 9)
+
+    cjk = r"[\u4e00-\u9fff\u3400-\u4dbf]"
+    if re.search(cjk, text) and (not re.search(r"[a-zA-Z]", text) or re.search(
+            cjk, re.sub(r"\d+(?:[.,]\d+)?度\d*", "", text))):
+        from .facts_zh import extract_facts_zh  # here: facts_zh imports this module
+        return extract_facts_zh(text)
     return _extractor().extract(text)
 
 

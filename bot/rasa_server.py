@@ -2,9 +2,10 @@
 
     python -m bot.rasa_server run --model models ...   (instead of `rasa run ...`)
 
-Rasa Open Source is in maintenance mode, so fixes cannot go upstream; each one here
+Rasa Open Source is in maintenance mode, so fixes cannot go upstream; each speed fix here
 changes how fast Rasa does something, never what it does, and says what it bought
-(measured with `make bench`, see README "Performance").
+(measured with `make bench`, see README "Performance"). One addition changes what Rasa
+knows: the language of the message that opens a session (see its docstring).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ def install_fixes() -> None:
     if not _installed:
         _validate_action_results_with_one_validator()
         _read_button_payloads_without_the_models()
+        _tell_session_start_the_written_language()
         _installed = True
 
 
@@ -79,6 +81,26 @@ def _read_button_payloads_without_the_models() -> None:
         return parse_with_graph(self, message, tracker, only_output_properties)
 
     MessageProcessor._parse_message_with_graph = _parse_message_with_graph
+
+
+def _tell_session_start_the_written_language() -> None:
+    """Rasa opens a session (our action_session_start, which sends the privacy notice)
+    before it reads the message that opened it, so the notice could not be in the
+    language of that message. The message's written language is added to its metadata,
+    which Rasa hands to the session start (slot `session_started_metadata`)."""
+    from rasa.core.processor import MessageProcessor
+
+    from bot.nlu.language import WRITTEN_LANGUAGE, message_language
+
+    log_message = MessageProcessor.log_message
+
+    async def log_message_with_language(self, message, should_save_tracker=True):
+        language = message_language(message.text or "")
+        if language:
+            message.metadata = {**(message.metadata or {}), WRITTEN_LANGUAGE: language}
+        return await log_message(self, message, should_save_tracker)
+
+    MessageProcessor.log_message = log_message_with_language
 
 
 def main() -> int:

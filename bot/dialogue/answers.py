@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from bot.nlu.facts import READING_KEYS
+from bot.nlu.language import han_characters
 from bot.nlu.numbers import parse_age_years, parse_duration_days, parse_temperature
 from bot.triage.engine import Question, TriageEngine
 from bot.triage.expressions import NOT_MEASURED
@@ -21,7 +22,7 @@ NOT_ANSWERS = frozenset({
     "greet", "goodbye", "thank", "bot_challenge", "help", "start_over", "stop", "wait",
     "out_of_scope", "other_language", "ask_emergency_number", "request_human",
     "ask_clinic_hours", "faq", "support", "ask_statistics", "crisis", "forget_me",
-    "stop_checkins",
+    "stop_checkins", "switch_language",
 })
 # Below this, a "not an answer" intent is too unsure to stop or divert the check for.
 MIN_CONFIDENCE = 0.8
@@ -37,8 +38,12 @@ NUMBER_PARSERS = {
 MEASUREMENTS = frozenset(READING_KEYS)
 # A reply that opens with yes or no answers a yes/no question, whatever else it says
 # ("no, still coughing").
-_LEADING_YES_NO = re.compile(r"^\s*(yes|yeah|yep|yup|no|nope|nah)\b", re.IGNORECASE)
-_NO_WORDS = {"no", "nope", "nah"}
+_LEADING_YES_NO = re.compile(
+    r"^\s*(?:(yes|yeah|yep|yup|no|nope|nah)\b"
+    # Chinese: 是 / 有点 (a little: yes) / 没有 / 不是, as a word of its own ("是的，还在烧")
+    r"|(是的|是啊|是|对的|对|有的|有点儿?|有一点|有|没有|没|不是|不|无|否)(?=[\s，,。.!！~]|$))",
+    re.IGNORECASE)
+_NO_WORDS = {"no", "nope", "nah", "没有", "没", "不是", "不", "无", "否"}
 
 
 @dataclass
@@ -105,7 +110,8 @@ def _answer_open_facts(engine: TriageEngine, facts: dict[str, Any], open_facts: 
 def _yes_no_from_words(text: str, intent: str | None) -> str | None:
     match = _LEADING_YES_NO.match(text)
     if match and intent not in {"affirm", "deny"}:
-        return "deny" if match.group(1).lower() in _NO_WORDS else "affirm"
+        word = (match.group(1) or match.group(2)).lower()
+        return "deny" if word in _NO_WORDS else "affirm"
     return intent
 
 
@@ -129,6 +135,8 @@ def _number_answer(name: str, text: str, intent: str | None, stated: Mapping[str
         return NOT_MEASURED  # "no" to "what was the highest you measured?": not measured
     if name == "fever_days" and "duration_days" in stated:
         return stated["duration_days"]
+    if "number" in stated and han_characters(text):  # the extractor read "七十二"
+        return NUMBER_PARSERS[name](str(stated["number"]))
     if intent in {"affirm", "deny", "dont_know"} and not any(ch.isdigit() for ch in text):
         return None
     return NUMBER_PARSERS[name](text)

@@ -1,4 +1,6 @@
-"""Held-out NLU evaluation (`make test-nlu`): the trained model on tests/nlu/, never trained on.
+"""Held-out NLU evaluation (`make test-nlu`): the trained model on tests/nlu/, never trained on,
+each language on its own split (English: test_split.yml, temperatures.yml; Chinese:
+test_split_zh.yml, temperatures_zh.yml; reports in reports/nlu/ and reports/nlu/zh/).
 
 Scores the intents (precision, recall, F1 per intent, a confusion matrix), the answers the
 ResponseSelectors choose for retrieval intents (faq, support), whether every crisis message
@@ -33,6 +35,12 @@ from bot.settings import PROJECT_ROOT
 NLU_TESTS = PROJECT_ROOT / "tests" / "nlu"
 TEST_SPLIT = NLU_TESTS / "test_split.yml"
 TEMPERATURES = NLU_TESTS / "temperatures.yml"
+# Each language's held-out messages and temperatures, scored separately with the same
+# thresholds: a good English score must not hide a weak Chinese one.
+SPLITS = {
+    "en": (TEST_SPLIT, TEMPERATURES),
+    "zh": (NLU_TESTS / "test_split_zh.yml", NLU_TESTS / "temperatures_zh.yml"),
+}
 TRAINING_DATA = PROJECT_ROOT / "data" / "nlu"
 REPORTS = PROJECT_ROOT / "reports" / "nlu"
 
@@ -93,7 +101,9 @@ def leaked_examples() -> list[str]:
     from rasa.shared.nlu.training_data.loading import load_data
 
     trained = {normalise(m.get("text")) for m in load_data(str(TRAINING_DATA)).training_examples}
-    held_out = [e.text for e in load_examples()] + [c["text"] for c in load_temperatures()]
+    held_out = [e.text for split, temperatures in SPLITS.values() for e in load_examples(split)]
+    held_out += [c["text"] for _, temperatures in SPLITS.values()
+                 for c in load_temperatures(temperatures)]
     return [text for text in held_out if normalise(text) in trained]
 
 
@@ -260,10 +270,11 @@ def failures(results: dict) -> list[str]:
 
 # ------------------------------------------------------------------ running
 
-async def evaluate(agent) -> dict:
-    """Parse every held-out message with a loaded rasa Agent and score the results."""
+async def evaluate(agent, language: str = "en") -> dict:
+    """Parse every held-out message of a language with a loaded rasa Agent and score them."""
     started = time.monotonic()
-    examples, cases = load_examples(), load_temperatures()
+    split, temperatures = SPLITS[language]
+    examples, cases = load_examples(split), load_temperatures(temperatures)
     parses = [await agent.parse_message(e.text) for e in examples]
     temperature_parses = [await agent.parse_message(c["text"]) for c in cases]
     intents = score_intents(examples, parses)
@@ -275,16 +286,20 @@ async def evaluate(agent) -> dict:
         "temperatures": score_temperatures(cases, temperature_parses),
         "messages": len(examples) + len(cases),
         "parse_seconds": round(time.monotonic() - started, 1),
+        "language": language,
     }
 
 
-async def evaluate_model(model_path: str) -> dict:
+async def evaluate_model(model_path: str) -> dict[str, dict]:
+    """Each language's results, by language."""
     from rasa.core.agent import Agent
 
     started = time.monotonic()
     agent = Agent.load(model_path)
     load_seconds = round(time.monotonic() - started, 1)
-    return {**await evaluate(agent), "model": Path(model_path).name, "load_seconds": load_seconds}
+    return {language: {**await evaluate(agent, language), "model": Path(model_path).name,
+                       "load_seconds": load_seconds}
+            for language in SPLITS}
 
 
 # ------------------------------------------------------------------ reports
@@ -297,7 +312,8 @@ def summary(results: dict) -> str:
     """The figures as Markdown tables (printed, and saved as reports/nlu/summary.md)."""
     intents, facts, temps = results["intents"], results["facts"], results["temperatures"]
     answers = results["answers"]
-    lines = [f"# NLU on the held-out split ({results.get('model', '?')})", "",
+    lines = [f"# NLU on the held-out split, {results.get('language', 'en')} "
+             f"({results.get('model', '?')})", "",
              "| intent | precision | recall | F1 | support |", "|---|---|---|---|---|"]
     for name, row in sorted(intents["per_intent"].items(), key=lambda item: item[1]["f1"]):
         lines.append(f"| {name} | {row['precision']:.2f} | {row['recall']:.2f} | {row['f1']:.2f} "
@@ -409,12 +425,17 @@ def main(argv: list[str] | None = None) -> int:
         from bot.training import train
 
         model = str(train())
-    results = asyncio.run(evaluate_model(model))
-    write_reports(results)
-    print(summary(results))
-    print(f"{results['messages']} messages: model loaded in {results['load_seconds']} s, "
-          f"parsed in {results['parse_seconds']} s. Reports in {REPORTS.relative_to(PROJECT_ROOT)}/")
-    return 1 if failures(results) else 0
+    by_language = asyncio.run(evaluate_model(model))
+    failed = False
+    for language, results in by_language.items():
+        directory = REPORTS if language == "en" else REPORTS / language
+        write_reports(results, directory)
+        print(summary(results))
+        print(f"{results['messages']} messages: model loaded in {results['load_seconds']} s, "
+              f"parsed in {results['parse_seconds']} s. Reports in "
+              f"{directory.relative_to(PROJECT_ROOT)}/\n")
+        failed = failed or bool(failures(results))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -28,8 +28,9 @@ def test_held_out_messages_are_not_in_the_training_data():
     assert evaluation.leaked_examples() == []
 
 
-def test_every_domain_intent_has_held_out_examples():
-    held_out = {e.intent for e in evaluation.load_examples()}
+@pytest.mark.parametrize("language", sorted(evaluation.SPLITS))
+def test_every_domain_intent_has_held_out_examples(language):
+    held_out = {e.intent for e in evaluation.load_examples(evaluation.SPLITS[language][0])}
     assert held_out == domain_intents()
 
 
@@ -40,8 +41,9 @@ def domain_responses() -> set[str]:
     return responses
 
 
-def test_held_out_answers_exist_and_every_retrieval_intent_has_some():
-    examples = evaluation.load_examples()
+@pytest.mark.parametrize("language", sorted(evaluation.SPLITS))
+def test_held_out_answers_exist_and_every_retrieval_intent_has_some(language):
+    examples = evaluation.load_examples(evaluation.SPLITS[language][0])
     answers = {e.answer for e in examples if e.answer}
     assert {f"utter_{answer}" for answer in answers} <= domain_responses()
     assert all(answer.split("/")[0] == e.intent for e in examples for answer in [e.answer] if answer)
@@ -52,10 +54,12 @@ def test_held_out_answers_exist_and_every_retrieval_intent_has_some():
     assert sum(e.intent == evaluation.CRISIS_INTENT for e in examples) >= 10
 
 
-def test_annotations_are_protocol_facts_with_typed_values():
+@pytest.mark.parametrize("language", sorted(evaluation.SPLITS))
+def test_annotations_are_protocol_facts_with_typed_values(language):
     from bot.nlu.facts import FACT_NAMES
 
-    for example in evaluation.load_examples():
+    split, temperatures = evaluation.SPLITS[language]
+    for example in evaluation.load_examples(split):
         for name, value in example.facts.items():
             assert name in FACT_NAMES, (example.text, name)
             numeric = name in ("temperature_c", "age", "fever_days")
@@ -63,8 +67,19 @@ def test_annotations_are_protocol_facts_with_typed_values():
                 assert isinstance(value, (int, float)) or value == "unknown", (example.text, name, value)
             else:
                 assert isinstance(value, bool), (example.text, name, value)
-    for case in evaluation.load_temperatures():
+    for case in evaluation.load_temperatures(temperatures):
         assert set(case) == {"text", "temperature_c"}, case
+
+
+def test_the_chinese_split_is_chinese_and_the_english_one_english():
+    from bot.nlu.language import han_characters
+
+    chinese = [e for e in evaluation.load_examples(evaluation.SPLITS["zh"][0])
+               if e.intent not in ("other_language", "switch_language")]
+    english = [e for e in evaluation.load_examples(evaluation.SPLITS["en"][0])
+               if e.intent != "other_language"]
+    assert all(han_characters(e.text) for e in chinese)
+    assert not any(han_characters(e.text) for e in english)
 
 
 def test_scoring_counts_a_wrong_value_as_a_false_positive_and_a_false_negative():
@@ -133,12 +148,18 @@ def test_a_missed_crisis_message_fails_however_good_the_rest_is():
 # ------------------------------------------------------------ the model on it (one load)
 
 @pytest.fixture(scope="module")
-def results(model_path):
+def all_results(model_path):
     loop = asyncio.new_event_loop()  # not asyncio.run: that would unset other tests' loop
     try:
         return loop.run_until_complete(evaluation.evaluate_model(model_path))
     finally:
         loop.close()
+
+
+@pytest.fixture(params=sorted(evaluation.SPLITS))
+def results(all_results, request):
+    """One language's results: every threshold holds for each language on its own."""
+    return all_results[request.param]
 
 
 def _errors(results, intents=None) -> str:

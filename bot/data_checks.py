@@ -13,6 +13,12 @@ What Rasa 3.6's validator already fails on, and what these checks add:
 - stories and rules that conflict: Rasa compares stories with stories only; rules are
   checked by RulePolicy when `rasa train` ends. `rule_conflicts` runs that check now.
 - a protocol fact without a slot: Rasa does not know the protocol; `facts_without_slots`.
+- texts in every language: the project's languages are English plus each catalogue in
+  bot/texts (zh.yml, zh/). `untranslated_texts` wants every text of bot/texts, every domain
+  response (a variation with `condition: [{type: slot, name: language, value: zh}]` beside
+  the unconditioned English one) and every protocol reason in each of them, with the same
+  buttons (payloads) and {placeholders}; `examples_per_language` wants every intent (and
+  answer of a retrieval intent) to have examples in each language.
 - retrieval intents (faq, support: one answer `utter_faq/<key>` per example group
   `faq/<key>`, picked by a ResponseSelector): Rasa counts neither the examples per answer
   nor answers without examples; `intents_with_too_few_examples` counts each answer's
@@ -58,7 +64,17 @@ RETRIEVAL_SEPARATOR = "/"
 # The retrieval intents whose answers state where they come from, and how (exactly one tag,
 # at the very end of every text).
 SOURCED_INTENTS = ("faq",)
-SOURCE_TAGS = (" (Source: WHO)", " (Source: China NHC)", " (Source: US CDC)")
+SOURCE_TAGS = (" (Source: WHO)", " (Source: China NHC)", " (Source: US CDC)",
+               "（来源：世界卫生组织）", "（来源：国家卫生健康委员会）", "（来源：美国疾病预防控制中心）")
+SOURCE_OPENINGS = ("(Source:", "（来源：")
+DEFAULT_LANGUAGE = "en"
+LANGUAGE_SLOT = "language"
+# Examples each intent (and each answer of a retrieval intent) needs in every language.
+MIN_LANGUAGE_EXAMPLES = 3
+# Intents that are no language of ours, or that no person types.
+SINGLE_LANGUAGE_INTENTS = {"other_language"}
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
 # Three or more digits, maybe split by spaces or hyphens (120, 400-161-9995, 010 6552 2000),
 # in a retrieval answer: a phone number, which answers must never write themselves. Years
 # (1900-2099) are allowed.
@@ -94,6 +110,11 @@ class Project:
     def name(self, path: Path) -> str:
         """A path as the reader knows it: relative to the project."""
         return str(path.relative_to(self.root))
+
+
+    @property
+    def texts(self) -> Path:
+        return self.root / "bot" / "texts"
 
 
 @dataclass(frozen=True)
@@ -303,7 +324,8 @@ def unsourced_answers(project: Project, intents: tuple[str, ...] = SOURCED_INTEN
         if retrieval_intent(answer.name.removeprefix("utter_")) not in intents:
             continue
         for text in answer.texts or ("",):
-            if not text.rstrip().endswith(SOURCE_TAGS) or text.count("(Source:") != 1:
+            if not text.rstrip().endswith(SOURCE_TAGS) or \
+                    sum(text.count(opening) for opening in SOURCE_OPENINGS) != 1:
                 problems.append(f"{where(project, answer.path, answer.name + ':')}: the answer "
                                 f"'{answer.name}' must end with exactly one source tag ({tags}), "
                                 f"not '{text[-40:]}'.")
@@ -446,6 +468,148 @@ def _name(entry: Any) -> str:
     return next(iter(entry)) if isinstance(entry, dict) else str(entry)
 
 
+# Languages
+
+def languages(project: Project) -> list[str]:
+    """English, then every language with a catalogue in bot/texts (`zh.yml` or `zh/`)."""
+    if not project.texts.is_dir():
+        return [DEFAULT_LANGUAGE]
+    found = {path.stem for path in project.texts.glob("*.yml")}
+    found |= {path.name for path in project.texts.iterdir()
+              if path.is_dir() and not path.name.startswith("_")}
+    return [DEFAULT_LANGUAGE] + sorted(found - {DEFAULT_LANGUAGE})
+
+
+def catalogue_files(project: Project, language: str) -> list[Path]:
+    return [path for path in [project.texts / f"{language}.yml",
+                              *sorted((project.texts / language).glob("*.yml"))] if path.exists()]
+
+
+def _catalogue(project: Project, language: str) -> dict[str, tuple[Any, Path]]:
+    entries: dict[str, tuple[Any, Path]] = {}
+    for path in catalogue_files(project, language):
+        for key, value in (load_yaml(path) or {}).items():
+            entries.setdefault(key, (value, path))
+    return entries
+
+
+def _shape(value: Any) -> tuple:
+    """What a translation must keep: button payloads, option keys and {placeholders}."""
+    if isinstance(value, str):
+        return ("text", tuple(sorted(set(PLACEHOLDER.findall(value)))))
+    if isinstance(value, dict):
+        return ("entry", tuple(sorted(value)),
+                tuple(b.get("payload") for b in value.get("buttons") or []),
+                tuple(sorted(value.get("options") or {})),
+                *(_shape(value[k]) for k in sorted(value) if k not in ("buttons", "options")))
+    if isinstance(value, list):
+        return ("list", len(value))
+    return ("value", type(value).__name__)
+
+
+def untranslated_texts(project: Project) -> list[str]:
+    """Texts of bot/texts, domain responses and protocol reasons missing in a language, or
+    translated with other buttons or placeholders."""
+    others = languages(project)[1:]
+    problems = []
+    english = _catalogue(project, DEFAULT_LANGUAGE)
+    for language in others:
+        translated = _catalogue(project, language)
+        for key in sorted(english.keys() - translated.keys()):
+            value, path = english[key]
+            problems.append(f"{where(project, path, key + ':')}: the text '{key}' has no "
+                            f"'{language}' version in {project.name(project.texts)}/{language}.")
+        for key in sorted(translated.keys() - english.keys()):
+            value, path = translated[key]
+            problems.append(f"{where(project, path, key + ':')}: the text '{key}' exists in "
+                            f"'{language}' but not in English.")
+        for key in sorted(english.keys() & translated.keys()):
+            if _shape(english[key][0]) != _shape(translated[key][0]):
+                path = translated[key][1]
+                problems.append(f"{where(project, path, key + ':')}: the '{language}' text "
+                                f"'{key}' has other buttons, options or placeholders than the "
+                                f"English one.")
+    if others:
+        problems += _untranslated_responses(project, others) + _untranslated_reasons(project, others)
+    return problems
+
+
+def _response_language(variation: dict) -> str:
+    for condition in variation.get("condition") or []:
+        if condition.get("type") == "slot" and condition.get("name") == LANGUAGE_SLOT:
+            return str(condition.get("value"))
+    return DEFAULT_LANGUAGE
+
+
+def _untranslated_responses(project: Project, others: list[str]) -> list[str]:
+    problems = []
+    for path in yaml_files(project.domain) + yaml_files(project.data):
+        for name, variations in (load_yaml(path).get("responses") or {}).items():
+            by_language: dict[str, list[dict]] = defaultdict(list)
+            for variation in variations or []:
+                if isinstance(variation, dict):
+                    by_language[_response_language(variation)].append(variation)
+            english = by_language.get(DEFAULT_LANGUAGE)
+            for language in [DEFAULT_LANGUAGE, *others]:
+                if not by_language.get(language):
+                    problems.append(f"{where(project, path, name + ':')}: the response '{name}' "
+                                    f"has no '{language}' variation"
+                                    + (" (one without a language condition)."
+                                       if language == DEFAULT_LANGUAGE else
+                                       f" (condition: slot {LANGUAGE_SLOT} = {language})."))
+                elif english and language != DEFAULT_LANGUAGE and \
+                        {_response_shape(v) for v in by_language[language]} != \
+                        {_response_shape(v) for v in english}:
+                    problems.append(f"{where(project, path, name + ':')}: the '{language}' "
+                                    f"variation of '{name}' has other buttons or placeholders "
+                                    f"than the English one.")
+    return problems
+
+
+def _response_shape(variation: dict) -> tuple:
+    return (tuple(sorted(set(PLACEHOLDER.findall(variation.get("text") or "")))),
+            tuple(b.get("payload") for b in variation.get("buttons") or []))
+
+
+def _untranslated_reasons(project: Project, others: list[str]) -> list[str]:
+    if not project.protocol.exists():
+        return []
+    problems = []
+    for rule in load_yaml(project.protocol).get("rules") or []:
+        reason = rule.get("reason") or {}
+        for language in [DEFAULT_LANGUAGE, *others]:
+            if isinstance(reason, dict) and not reason.get(language):
+                rule_id = rule.get("id", "?")
+                problems.append(f"{where(project, project.protocol, str(rule_id))}: the rule "
+                                f"{rule_id} has no '{language}' reason.")
+    return problems
+
+
+def examples_per_language(project: Project, minimum: int = MIN_LANGUAGE_EXAMPLES) -> list[str]:
+    """Intents (and answers of retrieval intents) with too few examples in a language: an
+    example with Chinese characters is Chinese, any other is English."""
+    others = languages(project)[1:]
+    if not others:
+        return []
+    counts: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    paths: dict[str, Path] = {}
+    for example in examples(project):
+        if example.intent in SINGLE_LANGUAGE_INTENTS:
+            continue
+        language = "zh" if HAN.search(example.text) else DEFAULT_LANGUAGE
+        counts[example.intent][language].add(normalise(example.text))
+        paths.setdefault(example.intent, example.path)
+    problems = []
+    for intent in sorted(counts):
+        for language in [DEFAULT_LANGUAGE, *others]:
+            found = len(counts[intent][language])
+            if found < minimum:
+                problems.append(f"{where(project, paths[intent], '- intent: ' + intent)}: "
+                                f"'{intent}' has {found} '{language}' example(s); it needs at "
+                                f"least {minimum} in each language.")
+    return problems
+
+
 # Running them
 
 def problems(project: Project, min_examples: int = MIN_EXAMPLES,
@@ -457,7 +621,9 @@ def problems(project: Project, min_examples: int = MIN_EXAMPLES,
             + numbers_in_answers(project)
             + missing_responses(project)
             + facts_without_slots(project)
-            + rule_conflicts(project))
+            + rule_conflicts(project)
+            + untranslated_texts(project)
+            + examples_per_language(project))
 
 
 def main(argv: list[str] | None = None) -> int:

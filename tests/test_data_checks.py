@@ -5,6 +5,7 @@ validator on the mistake we leave to it (stories that contradict each other)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -117,6 +118,90 @@ def test_source_tags_and_phone_numbers(tmp_path):
         faq.write_text(faq.read_text().split("responses:")[0]
                        + f'responses:\n  utter_faq/masks: [{{text: "{text} (Source: WHO)"}}]\n')
         assert len(data_checks.numbers_in_answers(Project(root))) == problems, text
+
+
+def _bilingual_project(tmp_path) -> Path:
+    """The clean project with a Chinese catalogue beside the English one, every response
+    and example in both languages: passes every check."""
+    root = tmp_path / "project"
+    shutil.copytree(PROJECTS / "clean", root)
+    (root / "bot" / "texts" / "zh").mkdir(parents=True)
+    (root / "bot" / "texts" / "en.yml").write_text(
+        'hello: "Hello, call {emergency_number}"\n'
+        'ask:\n  text: "Fever?"\n  buttons:\n  - {title: "Yes", payload: /affirm}\n')
+    (root / "bot" / "texts" / "zh" / "triage.yml").write_text(
+        'hello: "您好，请拨打 {emergency_number}"\n'
+        'ask:\n  text: "发烧吗？"\n  buttons:\n  - {title: "是", payload: /affirm}\n')
+    zh = {"utter_greet": "您好！", "utter_goodbye": "再见。",
+          "utter_faq/masks": "戴口罩。（来源：世界卫生组织）",
+          "utter_faq/hands": "洗手。（来源：美国疾病预防控制中心）"}
+    for path in (root / "domain").glob("*.yml"):
+        text = path.read_text()
+        for name, words in zh.items():
+            text = text.replace(f"  {name}: [", f"  {name}: [{{text: \"{words}\", condition: "
+                                f"[{{type: slot, name: language, value: zh}}]}}, ")
+        path.write_text(text)
+    for path in (root / "data" / "nlu").glob("*.yml"):
+        path.write_text(re.sub(r"(- intent: (\S+)\n  examples: \|\n)",
+                               lambda m: m.group(1) + "".join(
+                                   f"    - 中文{m.group(2)}例句{k}\n" for k in range(3)),
+                               path.read_text()))
+    return root
+
+
+def test_a_project_in_two_languages_passes(tmp_path):
+    project = Project(_bilingual_project(tmp_path))
+    assert data_checks.languages(project) == ["en", "zh"]
+    assert failing_checks(project) == {}
+    assert data_checks.untranslated_texts(project) == []
+    assert data_checks.examples_per_language(project) == []
+
+
+def test_a_text_missing_in_one_language_fails(tmp_path):
+    root = _bilingual_project(tmp_path)
+    zh = root / "bot" / "texts" / "zh" / "triage.yml"
+    zh.write_text(zh.read_text().replace("hello:", "# hello:"))
+    problems = data_checks.untranslated_texts(Project(root))
+    assert len(problems) == 1 and "'hello' has no 'zh' version" in problems[0]
+    zh.write_text(zh.read_text().replace("# hello:", "hello:").replace("{emergency_number}", "120")
+                  + 'bye: "再见"\n')
+    problems = data_checks.untranslated_texts(Project(root))
+    assert len(problems) == 2
+    assert any("'bye' exists in 'zh' but not in English" in p for p in problems)
+    assert any("'hello' has other buttons, options or placeholders" in p for p in problems)
+    zh.write_text(zh.read_text().replace("120", "{emergency_number}").replace("/affirm", "/deny"))
+    problems = data_checks.untranslated_texts(Project(root))
+    assert len(problems) == 2 and any("'ask' has other buttons" in p for p in problems)
+
+
+def test_a_response_or_reason_missing_in_one_language_fails(tmp_path):
+    root = _bilingual_project(tmp_path)
+    core = root / "domain" / "core.yml"
+    core.write_text(core.read_text().replace('{text: "再见。", condition: '
+                                             '[{type: slot, name: language, value: zh}]}, ', ""))
+    problems = data_checks.untranslated_texts(Project(root))
+    assert len(problems) == 1
+    assert "domain/core.yml" in problems[0] and "'utter_goodbye' has no 'zh' variation" in problems[0]
+    protocol = root / "bot" / "triage" / "protocol.yml"
+    protocol.write_text(protocol.read_text() + "rules:\n  - id: R-1\n    when: fever\n"
+                        "    route: self_care\n    reason: {en: You have a fever.}\n")
+    problems = data_checks.untranslated_texts(Project(root))
+    assert len(problems) == 2 and "the rule R-1 has no 'zh' reason" in problems[1]
+
+
+def test_too_few_examples_in_one_language_fail(tmp_path):
+    root = _bilingual_project(tmp_path)
+    nlu = root / "data" / "nlu" / "nlu.yml"
+    nlu.write_text(nlu.read_text().replace("    - 中文goodbye例句2\n", ""))
+    problems = data_checks.examples_per_language(Project(root))
+    assert len(problems) == 1
+    assert "'goodbye' has 2 'zh' example(s)" in problems[0] and "data/nlu/nlu.yml" in problems[0]
+
+
+def test_the_real_catalogues_match_key_for_key():
+    from bot.texts import catalogue
+
+    assert set(catalogue("en")) == set(catalogue("zh"))
 
 
 def test_examples_compare_without_case_spacing_or_annotations():

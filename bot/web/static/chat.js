@@ -1,6 +1,7 @@
 // The web chat page: sends what the person types or taps to /chat/api/send and shows
 // the answers. Every text from the person or the bot goes in with textContent, never
-// as HTML, so nothing anyone writes can become markup or script.
+// as HTML, so nothing anyone writes can become markup or script. The page's own words
+// (labels, the offline apology) come from its data- attributes, in the page's language.
 "use strict";
 
 (function () {
@@ -12,6 +13,7 @@
   const input = document.getElementById("message");
   const startOver = document.getElementById("start-over");
   const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
+  const language = page.dataset.language; // "en" or "zh": the assistant answers in it
 
   const POLL_SECONDS = 3;
   let busy = false;
@@ -53,7 +55,7 @@
       item.dataset.testid = "staff-message";
       const label = document.createElement("span");
       label.className = "sender";
-      label.textContent = page.dataset.staffLabel || "Hospital staff";
+      label.textContent = page.dataset.staffLabel;
       item.prepend(label);
     }
     const buttons = message.buttons || [];
@@ -61,7 +63,7 @@
     const group = document.createElement("div");
     group.className = "choices";
     group.setAttribute("role", "group");
-    group.setAttribute("aria-label", "Choices");
+    group.setAttribute("aria-label", page.dataset.choicesLabel);
     for (const choice of buttons) {
       const button = document.createElement("button");
       button.type = "button";
@@ -145,7 +147,7 @@
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken },
-        body: JSON.stringify(body),
+        body: JSON.stringify(Object.assign({ language }, body)),
       });
     } catch (networkError) {
       throw new Error(page.dataset.offlineText);

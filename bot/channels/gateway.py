@@ -34,7 +34,8 @@ logger = logging.getLogger(__name__)
 
 MAX_SENDER = 128
 # Payloads a gateway may send without a button: platform commands (/start, /help, ...).
-COMMAND_PAYLOADS = frozenset({"/greet", "/help", "/start_over", "/forget_me", "/stop_checkins"})
+COMMAND_PAYLOADS = frozenset({"/greet", "/help", "/start_over", "/forget_me", "/stop_checkins",
+                              "/switch_language"})
 
 
 def typed_text(text: str) -> str:

@@ -36,6 +36,7 @@ from bot.channels.once import OnceOnly
 from bot.channels.render import chosen_button, numbered, split_text, visible_replies
 from bot.channels.wechat_crypto import (BadMessage, SafeMode, signature_ok, text_reply_xml,
                                         xml_fields)
+from bot.nlu.language import LANGUAGES, detect_language, supported
 from bot.settings import emergency_number
 from bot.texts import message as text_message
 
@@ -53,10 +54,23 @@ MAX_REQUEST_AGE = 300
 MAX_TEXT_BYTES = 2048  # WeChat's limit for one text message
 TOKEN_ERRORS = {40001, 42001, 40014}  # invalid, expired, malformed access token
 GREET = "/greet"
+DEFAULT_WECHAT_LANGUAGE = "zh"  # Official Accounts serve people in China
 
 
-def text_of(key: str) -> str:
-    return text_message(key, emergency_number=emergency_number())["text"]
+def channel_language() -> str:
+    """WECHAT_LANGUAGE (default zh): the language of a WeChat conversation until the person
+    writes in another, and of this channel's own notices."""
+    value = os.environ.get("WECHAT_LANGUAGE", DEFAULT_WECHAT_LANGUAGE)
+    language = supported(value)
+    if language is None:
+        logger.warning("WECHAT_LANGUAGE must be one of %s; using %s",
+                       ", ".join(LANGUAGES), DEFAULT_WECHAT_LANGUAGE)
+    return language or DEFAULT_WECHAT_LANGUAGE
+
+
+def text_of(key: str, language: str | None = None) -> str:
+    return text_message(key, language or channel_language(),
+                        emergency_number=emergency_number())["text"]
 
 
 @dataclass(frozen=True)
@@ -105,8 +119,11 @@ def wechat_pieces(text: str, max_bytes: int = MAX_TEXT_BYTES) -> list[str]:
 
 def reply_text(messages: list[dict[str, Any]]) -> str:
     """All the bot's visible replies as one text, buttons as numbered choices."""
-    hint = text_of("channel_pick_number")
-    return "\n\n".join(numbered(reply, hint) for reply in visible_replies(messages))
+    replies = visible_replies(messages)
+    # the hint in the language the bot answered in
+    language = detect_language(" ".join(reply.text for reply in replies))
+    hint = text_of("channel_pick_number", language)
+    return "\n\n".join(numbered(reply, hint) for reply in replies)
 
 
 class WeChatApi:
@@ -429,7 +446,8 @@ class WeChatInput(InputChannel):
                 return []
             collector = CollectingOutputChannel()
             await on_new_message(UserMessage(text, collector, conversation,
-                                             input_channel=CHANNEL, message_id=msg_id))
+                                             input_channel=CHANNEL, message_id=msg_id,
+                                             metadata={"language": channel_language()}))
             return collector.messages
         except Exception:
             logger.exception("WeChat: the bot failed on a message")

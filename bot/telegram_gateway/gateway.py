@@ -18,18 +18,30 @@ from bot.channels.client import RasaClient, RasaRefused, RasaUnavailable
 from bot.channels.render import split_text, visible_replies
 from bot.telegram_gateway.config import TelegramSettings
 from bot.telegram_gateway.keyboards import CallbackPayloads, keyboard, pressed_title
+from bot.nlu.language import DEFAULT_LANGUAGE, supported
 from bot.texts import message as text_message
 
 logger = logging.getLogger(__name__)
 
 # Telegram commands and the bot intents they stand for.
 COMMANDS = {"start": "/greet", "restart": "/start_over", "help": "/help",
-            "forget": "/forget_me", "stop": "/stop_checkins"}
-COMMAND_DESCRIPTIONS = {"start": "Check your symptoms", "restart": "Start over",
-                        "help": "What I can do", "stop": "Stop follow-up check-ins",
-                        "forget": "Delete my data"}
+            "forget": "/forget_me", "stop": "/stop_checkins", "language": "/switch_language"}
+# The command menu in each of the bot's languages (Telegram shows the one of the user's app).
+COMMAND_DESCRIPTIONS = {
+    "en": {"start": "Check your symptoms", "restart": "Start over", "help": "What I can do",
+           "stop": "Stop follow-up check-ins", "forget": "Delete my data",
+           "language": "中文 / English"},
+    "zh": {"start": "症状自查", "restart": "重新开始", "help": "我能做什么",
+           "stop": "停止随访", "forget": "删除我的数据", "language": "中文 / English"},
+}
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing..." for 5 s
 SEND_ATTEMPTS = 5
+
+
+def app_language(update: Update) -> str:
+    """The language of the person's Telegram app, if it is one of ours ("zh-hans": zh)."""
+    user = update.effective_user
+    return supported(user.language_code if user else None) or DEFAULT_LANGUAGE
 
 
 class Gateway:
@@ -57,8 +69,10 @@ class Gateway:
 
     async def set_commands(self, app: Application) -> None:
         with contextlib.suppress(TelegramError):
-            await app.bot.set_my_commands(
-                [BotCommand(name, COMMAND_DESCRIPTIONS[name]) for name in COMMANDS])
+            for language, descriptions in COMMAND_DESCRIPTIONS.items():
+                await app.bot.set_my_commands(
+                    [BotCommand(name, descriptions[name]) for name in COMMANDS],
+                    language_code=None if language == DEFAULT_LANGUAGE else language)
 
     # --- updates --------------------------------------------------------------------------
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -66,7 +80,8 @@ class Gateway:
         await self.forward(update, context.bot, payload=COMMANDS[command])
 
     async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.say(context.bot, update.effective_chat.id, "channel_unknown_command")
+        await self.say(context.bot, update.effective_chat.id, "channel_unknown_command",
+                       language=app_language(update))
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.forward(update, context.bot, message=update.effective_message.text)
@@ -86,15 +101,18 @@ class Gateway:
             await query.edit_message_text(f"{message.text}\n\n✓ {title}" if title else message.text)
         payload = self.payloads.payload_for(query.data or "")
         if payload is None:
-            await self.say(context.bot, update.effective_chat.id, "channel_stale_button")
+            await self.say(context.bot, update.effective_chat.id, "channel_stale_button",
+                           language=app_language(update))
             return
         await self.forward(update, context.bot, payload=payload)
 
     async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.say(context.bot, update.effective_chat.id, "channel_edited")
+        await self.say(context.bot, update.effective_chat.id, "channel_edited",
+                       language=app_language(update))
 
     async def on_not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.say(context.bot, update.effective_chat.id, "channel_text_only")
+        await self.say(context.bot, update.effective_chat.id, "channel_text_only",
+                       language=app_language(update))
 
     async def on_group_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -107,7 +125,7 @@ class Gateway:
                 and message.reply_to_message.from_user.id == context.bot.id))
         if addressed:
             await self.say(context.bot, update.effective_chat.id, "channel_private_only",
-                           bot_link=f"https://t.me/{me}")
+                           language=app_language(update), bot_link=f"https://t.me/{me}")
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Logged without the update: it holds what the person wrote.
@@ -118,21 +136,25 @@ class Gateway:
     async def forward(self, update: Update, bot: Bot, *, message: str | None = None,
                       payload: str | None = None) -> None:
         chat_id = update.effective_chat.id
+        language = app_language(update)
         async with self._chat_lock(chat_id):
             typing = asyncio.create_task(self._keep_typing(bot, chat_id))
             try:
                 replies = await self.rasa.send_with_retries(
                     str(chat_id), message=message, payload=payload,
                     message_id=f"telegram-update-{update.update_id}",
-                    on_first_failure=lambda: self.say(bot, chat_id, "channel_busy"),
+                    # the app's language answers a first "38" or /start in it
+                    metadata={"language": language},
+                    on_first_failure=lambda: self.say(bot, chat_id, "channel_busy",
+                                                      language=language),
                     delays=self.settings.retry_delays)
             except RasaUnavailable:
                 logger.error("Gave up on update %s: Rasa stayed unavailable", update.update_id)
-                replies = [text_message("channel_unavailable",
+                replies = [text_message("channel_unavailable", language,
                                         emergency_number=self.settings.emergency_number)]
             except RasaRefused as error:
                 logger.error("Rasa refused update %s: %s", update.update_id, error)
-                replies = [text_message("channel_not_understood")]
+                replies = [text_message("channel_not_understood", language)]
             finally:
                 typing.cancel()
             await self.send_replies(bot, chat_id, replies)
@@ -144,9 +166,10 @@ class Gateway:
                 markup = keyboard(reply.buttons, self.payloads) if number == len(pieces) else None
                 await self._send(bot, chat_id, piece or "…", markup)
 
-    async def say(self, bot: Bot, chat_id: int, key: str, **values: Any) -> None:
+    async def say(self, bot: Bot, chat_id: int, key: str, language: str = DEFAULT_LANGUAGE,
+                  **values: Any) -> None:
         values.setdefault("emergency_number", self.settings.emergency_number)
-        await self.send_replies(bot, chat_id, [text_message(key, **values)])
+        await self.send_replies(bot, chat_id, [text_message(key, language, **values)])
 
     async def _send(self, bot: Bot, chat_id: int, text: str,
                     markup: InlineKeyboardMarkup | None) -> None:

@@ -106,6 +106,40 @@ def test_commands(assistant, telegram):
                    for e in events)
 
 
+def chinese_app(chat_id: int) -> dict:
+    return {"from": {"id": chat_id, "is_bot": False, "first_name": "小明", "language_code": "zh-hans"}}
+
+
+def test_a_chinese_app_gets_chinese_and_language_switches_both_ways(assistant, telegram):
+    chat_id = next(chat_ids)
+    telegram.user_says(chat_id, "/start", **chinese_app(chat_id))  # no words: the app's language
+    greeting = texts(telegram.replies_after(chat_id, 0))
+    assert "症状自查" in greeting and "not a diagnosis" not in greeting
+    seen = len(telegram.sent(chat_id))
+    telegram.user_says(chat_id, "/language", **chinese_app(chat_id))
+    telegram.replies_after(chat_id, seen)
+    choice = telegram.bot_messages(chat_id)[-1]
+    assert "您想用哪种语言交流" in choice["text"]
+    seen = len(telegram.sent(chat_id))
+    telegram.press(chat_id, choice, "English")
+    assert "I'll answer in English" in texts(telegram.replies_after(chat_id, seen))
+    seen = len(telegram.sent(chat_id))
+    telegram.user_says(chat_id, "/start", **chinese_app(chat_id))  # the choice outlasts the app's
+    assert "not a diagnosis" in texts(telegram.replies_after(chat_id, seen))
+    seen = len(telegram.sent(chat_id))
+    telegram.user_says(chat_id, "中文", **chinese_app(chat_id))
+    assert "接下来我用中文回复您" in texts(telegram.replies_after(chat_id, seen))
+
+
+def test_the_command_menu_is_set_in_both_languages(assistant, telegram):
+    menus = {p.get("language_code"): p["commands"] for p in telegram.called("setMyCommands")}
+    assert {None, "zh"} <= set(menus)
+    described = {c["command"]: c["description"] for c in json.loads(menus["zh"])
+                 } if isinstance(menus["zh"], str) else {c["command"]: c["description"]
+                                                         for c in menus["zh"]}
+    assert described["restart"] == "重新开始" and "language" in described
+
+
 def test_restart_starts_over(assistant, telegram):
     chat_id = next(chat_ids)
     telegram.user_says(chat_id, "I have a fever")

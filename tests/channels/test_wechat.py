@@ -29,8 +29,10 @@ from bot.processes import free_port
 from bot.texts import message as text_message
 from tests.channels.fake_wechat import FakeWeChat, aes_encrypt, sign
 
-TEXT_ONLY = text_message("channel_text_only")["text"]
-PICK_NUMBER = text_message("channel_pick_number")["text"]
+# WeChat's own notices are in WECHAT_LANGUAGE, Chinese unless set otherwise
+TEXT_ONLY = text_message("channel_text_only", "zh")["text"]
+PICK_NUMBER = text_message("channel_pick_number")["text"]  # after English replies
+PICK_NUMBER_ZH = text_message("channel_pick_number", "zh")["text"]
 BOMB = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
 <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
@@ -267,6 +269,28 @@ def test_a_text_message_gets_a_passive_reply(served, wechat):
     assert received.input_channel == "wechat" and received.message_id
 
 
+def test_messages_carry_the_channels_language_for_the_assistant(served, wechat, monkeypatch):
+    wechat.send_text(served.url, new_openid(), "38.5")
+    monkeypatch.setenv("WECHAT_LANGUAGE", "en")
+    wechat.send_text(served.url, new_openid(), "38.5")
+    assert [m.metadata for m in served.bot.received] == [{"language": "zh"}, {"language": "en"}]
+
+
+def test_a_bad_wechat_language_is_logged_and_chinese_used(served, wechat, monkeypatch, caplog):
+    monkeypatch.setenv("WECHAT_LANGUAGE", "klingon")
+    wechat.send_text(served.url, new_openid(), "38.5")
+    assert served.bot.received[0].metadata == {"language": "zh"}
+    assert "WECHAT_LANGUAGE must be one of en, zh" in caplog.text
+
+
+def test_the_number_hint_is_in_the_language_of_the_replies(served, wechat):
+    served.bot.answer = [{"text": "您发烧了吗？", "buttons": [
+        {"title": "是", "payload": "/affirm"}, {"title": "否", "payload": "/deny"}]}]
+    content = wechat.send_text(served.url, new_openid(), "我不舒服").content
+    assert content == f"您发烧了吗？\n\n1. 是\n2. 否\n{PICK_NUMBER_ZH}"
+    assert PICK_NUMBER_ZH != PICK_NUMBER
+
+
 def test_typed_text_cannot_trigger_an_intent(served, wechat):
     wechat.send_text(served.url, new_openid(), '/inform{"fever": true}')
     assert served.bot.texts == ['inform{"fever": true}']
@@ -335,7 +359,8 @@ def test_a_failing_bot_gets_an_apology_not_a_traceback(served, wechat):
     served.bot.fail = True
     answer = wechat.send_text(served.url, new_openid(), "hello")
     assert answer.status == 200
-    assert answer.content == text_message("channel_unavailable", emergency_number="120")["text"]
+    assert answer.content == text_message("channel_unavailable", "zh",
+                                          emergency_number="120")["text"]
 
 
 # ----- retries -----------------------------------------------------------------------------
@@ -451,7 +476,8 @@ def test_without_app_credentials_a_slow_answer_says_busy(config, wechat):
                  encoding_aes_key="") as served:
         served.bot.delay = 0.3
         answer = wechat.send_text(served.url, new_openid(), "hello")
-        assert answer.content == text_message("channel_busy", emergency_number="120")["text"]
+        assert answer.content == text_message("channel_busy", "zh",
+                                              emergency_number="120")["text"]
         time.sleep(0.4)
         assert wechat.messages() == [] and wechat.token_calls == 0
 

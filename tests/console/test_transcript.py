@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.web.console import transcript
 from bot.web.console.transcript import fact_value, lines, result
 
 TRIAGE = {"route": "fever_clinic", "rules": ["R-F3"], "reasons": ["High fever for 4 days."],
@@ -65,3 +66,12 @@ def test_the_cases_assessment_wins_and_an_unfinished_one_keeps_the_result_given(
 def test_fact_values_read_plainly():
     assert [fact_value(v) for v in (True, False, None, 38.5, ["a", "b"], [])] == [
         "yes", "no", "unknown", "38.5", "a, b", "none"]
+
+
+def test_the_language_staff_should_reply_in_is_the_last_one_the_bot_used():
+    events = [{"event": "slot", "name": "language", "value": "en"},
+              {"event": "user", "text": "我发烧了"},
+              {"event": "slot", "name": "language", "value": "zh"}]
+    assert transcript.language(events) == "Chinese (中文)"
+    assert transcript.language(events[:1]) == "English"
+    assert transcript.language([{"event": "user", "text": "38.5"}]) is None

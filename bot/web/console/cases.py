@@ -107,6 +107,7 @@ async def case_view(request: Request, case: Escalation, *, problem: str | None =
     return render(request, "case.html", {
         "case": case, "closed": case.status == "closed",
         "lines": transcript.lines(events), "transcript_problem": transcript_problem,
+        "language": transcript.language(events),
         "result": transcript.result(case.assessment, events), "fact_value": transcript.fact_value,
         "entries": await console.run(escalations.entries, case.id),
         "trail": await console.run(escalations.audit_entries, case.id),

@@ -29,6 +29,18 @@ class Result:
     finished: bool = True  # False: staff were called before the check was over
 
 
+LANGUAGE_NAMES = {"en": "English", "zh": "Chinese (中文)"}
+
+
+def language(events: list[dict[str, Any]]) -> str | None:
+    """The language the bot last answered the person in, by name, so staff reply in it."""
+    chosen = None
+    for event in events:
+        if event.get("event") == "slot" and event.get("name") == "language":
+            chosen = event.get("value")
+    return LANGUAGE_NAMES.get(chosen) if chosen else None
+
+
 def lines(events: list[dict[str, Any]]) -> list[Line]:
     shown: list[Line] = []
     for event in events:

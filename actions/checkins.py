@@ -9,9 +9,10 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from actions.common import database, directory, now, settings, utter
+from actions.common import database, directory, language, now, settings, utter
 from bot.checkins import store
-from bot.directory.hours import describe_time
+from bot.directory.config import display
+from bot.directory.hours import describe_date, describe_time
 
 EXPOSURES = ("contact_confirmed_case", "travel_high_risk_area", "cluster_exposure")
 # What a "worse" answer asks again; who the person is and where they have been stay known.
@@ -24,11 +25,14 @@ CHECKIN_ROUTES = {"self_care"}
 ANSWERS = {"feel_better": "better", "feel_same": "same", "feel_worse": "worse"}
 
 
-def describe_interval(hours: float) -> str:
+def describe_interval(hours: float, language: str = "en") -> str:
+    """"24 hours", "3 days", "12 hours"; in Chinese "24小时", "3天", "12小时"."""
+    whole = int(hours) if hours == int(hours) else hours
+    if language == "zh":
+        return f"{int(hours // 24)}天" if hours % 24 == 0 and hours > 24 else f"{whole}小时"
     if hours % 24 == 0:
         days = int(hours // 24)
         return f"{days} day{'s' if days > 1 else ''}" if days > 1 else "24 hours"
-    whole = int(hours) if hours == int(hours) else hours
     return f"{whole} hour{'s' if hours != 1 else ''}"
 
 
@@ -44,14 +48,14 @@ def offer_checkin(dispatcher: CollectingDispatcher, tracker: Tracker,
                   facts: Dict[str, Any]) -> List[EventType]:
     """After a self-care or online-specialist result: offer to check on the person later
     (daily until the end of the quarantine when they were exposed)."""
-    hours = settings().checkin_hours
-    interval = describe_interval(hours)
+    hours, lang = settings().checkin_hours, language(tracker)
+    interval = describe_interval(hours, lang)
     wechat = tracker.get_latest_input_channel() == "wechat"
     if wechat and hours >= WECHAT_WINDOW_HOURS:
         utter(dispatcher, tracker, "checkin_wechat_too_late", interval=interval)
         return [SlotSet("awaiting_answer", None)]
     if any(facts.get(name) is True for name in EXPOSURES):
-        until = _local(_until(settings().quarantine_days)).strftime("%a %d %b")
+        until = describe_date(_local(_until(settings().quarantine_days)), lang)
         utter(dispatcher, tracker, "checkin_offer_daily", until=until, interval=interval)
         if wechat:
             utter(dispatcher, tracker, "checkin_wechat_window")
@@ -70,12 +74,13 @@ def accept_checkin_offer(dispatcher: CollectingDispatcher, tracker: Tracker,
     checkin = store.schedule(database(), conversation_id=tracker.sender_id,
                              channel=tracker.get_latest_input_channel() or "unknown",
                              now=moment, hours=config.checkin_hours, daily_until=daily_until)
-    due, here = _local(checkin.due_at), _local(moment)
+    due, here, lang = _local(checkin.due_at), _local(moment), language(tracker)
+    when = describe_time(due, here, lang)
     if once:
-        utter(dispatcher, tracker, "checkin_scheduled", when=describe_time(due, here))
+        utter(dispatcher, tracker, "checkin_scheduled", when=when)
     else:
-        utter(dispatcher, tracker, "checkin_scheduled_daily", when=describe_time(due, here),
-              time=due.strftime("%H:%M"), until=_local(daily_until).strftime("%a %d %b"))
+        utter(dispatcher, tracker, "checkin_scheduled_daily", when=when,
+              time=due.strftime("%H:%M"), until=describe_date(_local(daily_until), lang))
     return []
 
 
@@ -91,7 +96,8 @@ class ActionCheckin(Action):
         # None when not due or already said (a scheduler that died after sending retries).
         if store.claim_delivery_for(database(), tracker.sender_id, now()) is None:
             return listen
-        utter(dispatcher, tracker, "checkin_question", hospital=directory().hospital.name)
+        utter(dispatcher, tracker, "checkin_question",
+              hospital=display(directory().hospital.name, language(tracker)))
         events: List[EventType] = [SlotSet("awaiting_answer", None)]
         if tracker.active_loop.get("name") == "triage_form":
             # An unfinished check from earlier: the answer to this question starts afresh.

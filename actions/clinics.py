@@ -8,19 +8,21 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import directory, now, utter
+from actions.common import directory, language, now, utter
 from bot.directory.clinics import clinics_for, district_in
+from bot.directory.config import display
 from bot.directory.describe import clinic_lines
 
 
 def utter_clinics(dispatcher: CollectingDispatcher, tracker: Tracker,
                   district: str | None = None) -> None:
-    listing = clinics_for(directory(), now(), district)
-    hospital = directory().hospital.name
-    lines = clinic_lines(listing)
+    lang = language(tracker)
+    listing = clinics_for(directory(), now(), district, lang)
+    hospital = display(directory().hospital.name, lang)
+    lines = clinic_lines(listing, lang)
     if listing.district:
-        utter(dispatcher, tracker, "fever_clinics_in_district", district=listing.district,
-              clinics=lines)
+        utter(dispatcher, tracker, "fever_clinics_in_district",
+              district=display(listing.district, lang), clinics=lines)
     else:
         utter(dispatcher, tracker, "fever_clinics", hospital=hospital, clinics=lines)
     if not any(status.open_now for status in listing.clinics):
@@ -28,7 +30,8 @@ def utter_clinics(dispatcher: CollectingDispatcher, tracker: Tracker,
 
 
 def district_named(tracker: Tracker) -> str | None:
-    """The district the person last named in this conversation ("I live in Haidian")."""
+    """The district the person last named in this conversation ("I live in Haidian",
+    "我住在海淀区"), in any of its languages."""
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             district = district_in(directory(), event.get("text") or "")

@@ -55,17 +55,20 @@ def language(tracker: Tracker) -> str:
     return tracker.get_slot("language") or "en"
 
 
-def reply_wait() -> str:
-    """How soon staff usually reply, in words ("30 minutes", "2 hours")."""
+def reply_wait(language: str = "en") -> str:
+    """How soon staff usually reply, in words ("30 minutes", "2 hours"; "30分钟", "2小时")."""
     minutes = settings().handoff_reply_minutes
     if minutes % 60 == 0:
         hours = minutes // 60
+        if language == "zh":
+            return f"{hours}小时"
         return f"{hours} hour{'s' if hours > 1 else ''}"
-    return f"{minutes} minutes"
+    return f"{minutes}分钟" if language == "zh" else f"{minutes} minutes"
 
 
 def utter(dispatcher, tracker: Tracker, key: str, **values: Any) -> None:
     """Send the text `key` from bot/texts in the conversation's language."""
-    values = {"emergency_number": settings().emergency_number, "reply_wait": reply_wait(),
+    lang = language(tracker)
+    values = {"emergency_number": settings().emergency_number, "reply_wait": reply_wait(lang),
               **values}
-    dispatcher.utter_message(**message(key, language(tracker), **values))
+    dispatcher.utter_message(**message(key, lang, **values))

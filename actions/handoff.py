@@ -13,7 +13,7 @@ from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.checkins import offer_checkin
-from actions.common import database, engine, known_facts, utter
+from actions.common import database, engine, known_facts, language, utter
 from actions.privacy import forget_while_waiting
 from bot.handoff import escalations
 
@@ -113,7 +113,7 @@ class ValidateHandoffForm(Action):
             from actions.knowledge import crisis_values  # late: knowledge imports this module
 
             escalate(tracker, "crisis")
-            utter(dispatcher, tracker, "crisis_again", **crisis_values())
+            utter(dispatcher, tracker, "crisis_again", **crisis_values(language(tracker)))
             return quiet
         danger = [e["entity"] for e in message.get("entities") or []
                   if e.get("entity") in DANGER_SIGNS and e.get("value") is True]

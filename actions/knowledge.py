@@ -12,8 +12,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import directory, now, utter
+from actions.common import directory, language, now, utter
 from actions.handoff import escalate, start_handoff
+from bot.directory.config import display
 from bot.directory.describe import availability, counselling_lines
 
 # Below this the selected answer may be to another question: saying "I don't know" is
@@ -63,14 +64,14 @@ class ActionSupport(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         utter_selected(dispatcher, tracker, domain, "support", otherwise="support_generic")
         utter(dispatcher, tracker, "support_contacts",
-              contacts=counselling_lines(directory(), now()))
+              contacts=counselling_lines(directory(), now(), language(tracker)))
         return []
 
 
-def crisis_values() -> Dict[str, str]:
+def crisis_values(lang: str = "en") -> Dict[str, str]:
     line = directory().counselling.crisis_line
-    return {"crisis_line": line.name, "crisis_phone": line.phone,
-            "crisis_hours": availability(line, directory(), now())}
+    return {"crisis_line": display(line.name, lang), "crisis_phone": line.phone,
+            "crisis_hours": availability(line, directory(), now(), lang)}
 
 
 class ActionCrisis(Action):
@@ -82,6 +83,6 @@ class ActionCrisis(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        utter(dispatcher, tracker, "crisis", **crisis_values())
+        utter(dispatcher, tracker, "crisis", **crisis_values(language(tracker)))
         escalate(tracker, "crisis")
         return start_handoff(tracker)

@@ -10,18 +10,25 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 
-from actions.common import database, directory, now, settings, utter
+from actions.common import database, directory, language, now, settings, utter
 from bot.checkins import store as checkins
 from bot.privacy.consent import current_decision, record_decision
-from bot.privacy.erasure import erase_person
+from bot.directory.config import display
+from bot.privacy.erasure import erase_person, join_counts
+from bot.settings import public_web_url
 from bot.storage.models import AssessmentRecord, Escalation
 
 CONSENT = "privacy_consent"
 
 
-def notice_values() -> dict[str, Any]:
+def notice_values(lang: str = "en") -> dict[str, Any]:
+    """The privacy texts' values; in Chinese, our own /privacy page is linked in Chinese
+    (?lang=zh). A hospital's own notice (PRIVACY_NOTICE_URL elsewhere) is linked as given."""
     config = settings()
-    return {"hospital": directory().hospital.name, "privacy_url": config.privacy_url,
+    privacy_url = config.privacy_url
+    if lang == "zh" and privacy_url == f"{public_web_url()}/privacy":
+        privacy_url += "?lang=zh"
+    return {"hospital": display(directory().hospital.name, lang), "privacy_url": privacy_url,
             "retention_days": config.retention_days}
 
 
@@ -34,7 +41,7 @@ def restore_consent(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
     as the slot, or, at first contact (no answer to this notice yet), what is kept and why."""
     decision = current_decision(database(), tracker.sender_id)
     if decision is None:
-        utter(dispatcher, tracker, "privacy_notice", **notice_values())
+        utter(dispatcher, tracker, "privacy_notice", **notice_values(language(tracker)))
     return [SlotSet(CONSENT, decision)]
 
 
@@ -73,7 +80,7 @@ class ActionAskPrivacyConsent(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        utter(dispatcher, tracker, "consent_question", **notice_values())
+        utter(dispatcher, tracker, "consent_question", **notice_values(language(tracker)))
         dispatcher.utter_message(json_message={"ask": [CONSENT], "type": "consent"})
         return []
 
@@ -99,13 +106,23 @@ def ask_forget(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     stored = stored_about(tracker)
     staff_note = (" The hospital's staff will see only that a case existed and was erased."
                   if stored["staff case"] else "")
-    utter(dispatcher, tracker, "forget_question", stored=describe_counts(stored),
-          staff_note=staff_note)
+    utter(dispatcher, tracker, "forget_question",
+          stored=describe_counts(stored, language(tracker)), staff_note=staff_note)
 
 
-def describe_counts(counts: dict[str, int]) -> str:
-    parts = [f"{count} {kind}{'' if count == 1 else 's'}" for kind, count in counts.items() if count]
-    return ", ".join(parts) if parts else "nothing"
+# What each kind of count reads as in Chinese: "3条消息", "1次评估".
+_COUNTED_ZH = {"message": "{}条消息", "assessment": "{}次评估", "planned check-in": "{}次待进行的随访",
+               "staff case": "{}条工作人员跟进记录"}
+
+
+def describe_counts(counts: dict[str, int], language: str = "en") -> str:
+    """"3 messages, 1 assessment" ("nothing"); in Chinese "3条消息、1次评估" ("无")."""
+    if language == "zh":
+        parts = [_COUNTED_ZH[kind].format(count) for kind, count in counts.items() if count]
+    else:
+        parts = [f"{count} {kind}{'' if count == 1 else 's'}"
+                 for kind, count in counts.items() if count]
+    return join_counts(parts, language)
 
 
 class ActionAskForget(Action):
@@ -124,9 +141,11 @@ def forget(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType
     """Deletes the person's rows in our tables now; `erase_conversation` makes our tracker
     store delete the conversation itself once this turn is saved (bot/storage/tracker_store.py)."""
     report = erase_person(database(), tracker.sender_id, now())
-    removed = describe_counts({"message": message_count(tracker)})
+    lang, messages = language(tracker), message_count(tracker)
+    parts = [describe_counts({"message": messages}, lang)] if messages else []
     if report.total:
-        removed += f", {report.describe()}"
+        parts.append(report.describe(lang))
+    removed = join_counts(parts, lang)
     utter(dispatcher, tracker, "forget_done", removed=removed)
     # The whole conversation goes (an active form with it): the next message starts afresh.
     return [SlotSet("erase_conversation", True)]

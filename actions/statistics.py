@@ -12,7 +12,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import database, now, utter
+from actions.common import database, language, now, utter
 from bot.statistics import answers, store
 from bot.statistics.regions import region_asked
 
@@ -35,6 +35,6 @@ class ActionStatistics(Action):
         text = (tracker.latest_message or {}).get("text") or ""
         result = answers.answer(latest, region_asked(text, [row.region for row in latest]),
                                 now(), os.environ.get(DEFAULT_REGION) or None)
-        for key, values in answers.replies(result):
+        for key, values in answers.replies(result, language(tracker)):
             utter(dispatcher, tracker, key, **values)
         return []

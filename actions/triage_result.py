@@ -75,13 +75,15 @@ class ActionTriageResult(Action):
     def _queue(dispatcher, tracker: Tracker, case, department: str) -> None:
         """Which department's consultation, the place in its queue, the rough wait."""
         position = queue_position(database(), case)
-        wait = estimate_wait(directory().departments[department], position, now(), directory())
+        lang = language(tracker)
+        wait = estimate_wait(directory().departments[department], position, now(), directory(),
+                             lang)
         if wait.opens:
             utter(dispatcher, tracker, "consultation_queue_closed", department=wait.department,
                   position=position, opens=wait.opens)
         else:
             utter(dispatcher, tracker, "consultation_queue", department=wait.department,
-                  position=position, wait=describe_minutes(wait.minutes))
+                  position=position, wait=describe_minutes(wait.minutes, lang))
 
     @staticmethod
     def _store(tracker: Tracker, facts, assessment) -> None:

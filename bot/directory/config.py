@@ -3,6 +3,10 @@
 Hospital name and time zone, emergency number, fever clinics with opening hours, the
 departments that hold online consultations, and counselling contacts. A mistake is refused
 when the assistant starts, naming the file, line and field (DirectoryError).
+
+Every text shown to people (names, addresses, districts) is either one string for all
+languages or one per language, `{en: ..., zh: ...}` (a missing language falls back to en):
+see `LocalText` and `display`.
 """
 
 from __future__ import annotations
@@ -24,11 +28,78 @@ DEFAULT_PATH = PROJECT_ROOT / "hospital.yml"
 NEEDS = ("fever", "pregnancy", "children")
 
 Text = constr(strip_whitespace=True, min_length=1, max_length=200)
+# The languages a display text can be given in (bot/texts has a catalogue for each).
+LANGUAGES = ("en", "zh")
+DEFAULT_LANGUAGE = "en"
+MAX_TEXT = 200
 Hours = Union[str, List[str]]
 
 
 class DirectoryError(ValueError):
     """The directory file cannot be used; the message says where and why."""
+
+
+class LocalText(str):
+    """A display text from the file. As a string it is the English text (or the only one
+    given), so code that does not care about languages keeps working; `in_language`
+    gives the text for a conversation's language, falling back to English."""
+
+    translations: Dict[str, str]
+
+    def __new__(cls, value: Union[str, Dict[str, str]]) -> "LocalText":
+        texts = dict(value) if isinstance(value, dict) else {}
+        default = (texts.get(DEFAULT_LANGUAGE) or next(iter(texts.values()), None)
+                   if texts else str(value))
+        text = super().__new__(cls, default)
+        text.translations = texts
+        return text
+
+    def in_language(self, language: str | None) -> str:
+        return self.translations.get(language or DEFAULT_LANGUAGE) or str(self)
+
+    @property
+    def variants(self) -> tuple[str, ...]:
+        """Every language's text, English first (what a person may type to name it)."""
+        return tuple(dict.fromkeys([str(self), *self.translations.values()]))
+
+    @classmethod
+    def __get_validators__(cls):
+        yield cls.validate
+
+    @classmethod
+    def validate(cls, value: Any) -> "LocalText":
+        if isinstance(value, LocalText):
+            return value
+        if isinstance(value, dict):
+            if not value:
+                raise ValueError(f"give the text, or one per language ({', '.join(LANGUAGES)})")
+            texts = {}
+            for language, text in value.items():
+                if language not in LANGUAGES:
+                    raise ValueError(f"{language!r} is not a language of the assistant "
+                                     f"(use {', '.join(LANGUAGES)})")
+                texts[language] = _one_text(text, f"{language}: ")
+            return cls(texts)
+        return cls(_one_text(value, ""))
+
+
+def _one_text(value: Any, where: str) -> str:
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise ValueError(f"{where}expected a text, or one per language like "
+                         "{en: Chaoyang, zh: 朝阳区}")
+    text = str(value).strip()
+    if not text:
+        raise ValueError(f"{where}must not be empty")
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"{where}at most {MAX_TEXT} characters")
+    return text
+
+
+def display(text: str | None, language: str | None = DEFAULT_LANGUAGE) -> str:
+    """A directory text in `language` (plain strings are the same in every language)."""
+    if text is None:
+        return ""
+    return text.in_language(language) if isinstance(text, LocalText) else str(text)
 
 
 class _Strict(BaseModel):
@@ -50,10 +121,10 @@ def _checked_hours(cls, value):
 
 
 class Contact(_Strict):
-    name: Text
+    name: LocalText
     phone: constr(strip_whitespace=True, min_length=2, max_length=40, regex=r"^[0-9+()\- ]+$")
     hours: Hours = "always"
-    note: Optional[Text] = None
+    note: Optional[LocalText] = None
 
     _valid_hours = validator("hours", allow_reuse=True)(_checked_hours)
 
@@ -63,12 +134,12 @@ class Contact(_Strict):
 
 
 class FeverClinic(Contact):
-    address: Text
-    district: Text
+    address: LocalText
+    district: LocalText
 
 
 class Department(_Strict):
-    name: Text
+    name: LocalText
     online_hours: Hours
     handles: List[Literal["fever", "pregnancy", "children"]] = []
     minutes_per_patient: conint(ge=1, le=240) = 10
@@ -82,7 +153,7 @@ class Department(_Strict):
 
 
 class Hospital(_Strict):
-    name: Text
+    name: LocalText
     timezone: Text = "Asia/Shanghai"
 
     @validator("timezone")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALWAYS = "always"
@@ -101,14 +101,26 @@ def _at(moment: datetime, minutes_from_now: int) -> datetime:
     return moment.replace(second=0, microsecond=0) + timedelta(minutes=minutes_from_now)
 
 
-def describe_time(moment: datetime, now: datetime) -> str:
-    """"20:00", "tomorrow 08:00" or "Mon 08:00" as seen from `now` (same time zone)."""
+# Weekdays as Chinese notices write them, Monday first.
+WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+def describe_time(moment: datetime, now: datetime, language: str = "en") -> str:
+    """"20:00", "tomorrow 08:00" or "Mon 08:00" as seen from `now` (same time zone);
+    in Chinese "20:00", "明天 08:00", "周一 08:00"."""
     clock = moment.strftime("%H:%M")
     days = (moment.date() - now.date()).days
     if days == 0:
         return clock
+    if language == "zh":
+        return f"{'明天' if days == 1 else WEEKDAYS_ZH[moment.weekday()]} {clock}"
     if days == 1:
         return f"tomorrow {clock}"
     return f"{moment.strftime('%a')} {clock}"
 
 
+def describe_date(day: date | datetime, language: str = "en") -> str:
+    """A day with its weekday: "Sat 05 Dec"; in Chinese "12月5日（周六）"."""
+    if language == "zh":
+        return f"{day.month}月{day.day}日（{WEEKDAYS_ZH[day.weekday()]}）"
+    return day.strftime("%a %d %b")

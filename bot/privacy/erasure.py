@@ -18,7 +18,7 @@ from bot.storage import Database
 from bot.storage.models import (AssessmentRecord, CaseEntry, CheckIn, ConsentRecord,
                                 Escalation, OutboxMessage)
 
-# How each count reads to the person: (one, many).
+# How each count reads to the person: (one, many); in Chinese, with its measure word.
 _NOUNS = {
     "assessments": ("assessment", "assessments"),
     "checkins": ("check-in", "check-ins"),
@@ -27,6 +27,22 @@ _NOUNS = {
     "case_entries": ("staff note or reply", "staff notes and replies"),
     "outbox_messages": ("undelivered message", "undelivered messages"),
 }
+_NOUNS_ZH = {
+    "assessments": "{}次评估",
+    "checkins": "{}次随访",
+    "consents": "{}条隐私同意记录",
+    "cases": "{}条工作人员跟进记录",
+    "case_entries": "{}条工作人员备注或回复",
+    "outbox_messages": "{}条未送达的消息",
+}
+# A list of counts, and what an empty one reads as, by language.
+_JOIN = {"en": (", ", "nothing"), "zh": ("、", "无")}
+
+
+def join_counts(parts: list[str], language: str = "en") -> str:
+    """"3 messages, 1 assessment" or "nothing"; in Chinese "3条消息、1次评估" or "无"."""
+    separator, nothing = _JOIN.get(language, _JOIN["en"])
+    return separator.join(part for part in parts if part) or nothing
 
 
 @dataclass(frozen=True)
@@ -44,16 +60,21 @@ class ErasureReport:
     def total(self) -> int:
         return sum(getattr(self, field.name) for field in fields(self))
 
-    def describe(self) -> str:
-        """A short English list for the person: "1 assessment, 2 check-ins, 1 staff case"
-        ("nothing" when there was nothing)."""
+    def describe(self, language: str = "en") -> str:
+        """A short list for the person: "1 assessment, 2 check-ins, 1 staff case"
+        ("nothing" when there was nothing); in Chinese "1次评估、2次随访、1条工作人员跟进记录"
+        ("无")."""
         parts = []
         for field in fields(self):
             count = getattr(self, field.name)
-            if count:
+            if not count:
+                continue
+            if language == "zh":
+                parts.append(_NOUNS_ZH[field.name].format(count))
+            else:
                 one, many = _NOUNS[field.name]
                 parts.append(f"{count} {one if count == 1 else many}")
-        return ", ".join(parts) or "nothing"
+        return join_counts(parts, language)
 
 
 def erase_person(db: Database, conversation_id: str, now: datetime) -> ErasureReport:

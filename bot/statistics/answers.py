@@ -71,23 +71,29 @@ def answer(latest: Sequence[Figures], asked: RegionAsked | str | None, now: date
     return Answer(FIGURES, figures, is_stale(figures.as_of, now), regions=others)
 
 
-def replies(result: Answer) -> list[tuple[str, dict[str, str]]]:
-    """What to say, in order: (text key, values for its placeholders)."""
+# How a list of regions is joined, by language.
+LIST_SEPARATORS = {"en": ", ", "zh": "、"}
+
+
+def replies(result: Answer, language: str = "en") -> list[tuple[str, dict[str, str]]]:
+    """What to say, in order: (text key, values for its placeholders), the dates and lists
+    written for `language` ("en" or "zh"; numbers are "1,234" in both)."""
+    join = LIST_SEPARATORS.get(language, LIST_SEPARATORS["en"]).join
     if result.kind == NO_FIGURES:
         return [("statistics_none", {})]
     if result.kind == UNKNOWN_REGION:
         return [("statistics_unknown_region",
-                 {"place": result.place or "", "regions": ", ".join(result.regions)})]
+                 {"place": result.place or "", "regions": join(result.regions)})]
     figures = result.figures
     assert figures is not None
     said = [("statistics_figures_one_death" if figures.deaths == 1 else "statistics_figures", {
         "region": figures.region, "confirmed": f"{figures.confirmed:,}",
         "recovered": f"{figures.recovered:,}", "deaths": f"{figures.deaths:,}",
-        "as_of": spoken_date(figures.as_of), "source": figures.source})]
+        "as_of": spoken_date(figures.as_of, language), "source": figures.source})]
     if result.stale:
-        said.append(("statistics_stale", {"as_of": spoken_date(figures.as_of)}))
+        said.append(("statistics_stale", {"as_of": spoken_date(figures.as_of, language)}))
     if result.regions:
-        said.append(("statistics_other_regions", {"regions": ", ".join(result.regions)}))
+        said.append(("statistics_other_regions", {"regions": join(result.regions)}))
     return said
 
 
@@ -97,8 +103,10 @@ def text_keys() -> set[str]:
             "statistics_figures_one_death", "statistics_stale", "statistics_other_regions"}
 
 
-def spoken_date(day: date) -> str:
-    """25 November 2026: no 11/25 versus 25/11 doubt."""
+def spoken_date(day: date, language: str = "en") -> str:
+    """25 November 2026: no 11/25 versus 25/11 doubt; in Chinese 2026年11月25日."""
+    if language == "zh":
+        return f"{day.year}年{day.month}月{day.day}日"
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 

@@ -49,14 +49,23 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(exc.detail, exc.status_code, headers=exc.headers)
 
 
+# What a person is told when the server fails, in the browser's language (Accept-Language).
+SERVER_ERROR = {"en": "Something went wrong on our side. Please try again.",
+                "zh": "抱歉，我们这边出了点问题，请稍后再试。"}
+
+
+def server_error_text(request: Request) -> str:
+    language = webchat.accepted_language(request.headers.get("accept-language", ""))
+    return SERVER_ERROR.get(language, SERVER_ERROR["en"])
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     # Logged by Starlette with the traceback; the browser gets no details.
     if _is_api(request):
-        return JSONResponse({"error": "Something went wrong on our side. Please try again.",
-                             "code": "server_error"}, 500)
-    if _is_console(request):
-        return error_page(request, 500, "Something went wrong on our side. Please try again.")
-    return PlainTextResponse("Something went wrong on our side. Please try again.", 500)
+        return JSONResponse({"error": server_error_text(request), "code": "server_error"}, 500)
+    if _is_console(request):  # the staff console is in English
+        return error_page(request, 500, SERVER_ERROR["en"])
+    return PlainTextResponse(server_error_text(request), 500)
 
 
 def create_app(rasa: RasaClient | None = None, secret_key: str | None = None,

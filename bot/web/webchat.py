@@ -37,13 +37,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-
 from bot.channels import MAX_TEXT, conversation_id
 from bot.channels.client import RasaRefused, RasaUnavailable
-from bot.handoff.escalations import outbox_after
-from bot.directory import current_directory
-from bot.settings import emergency_number
 from bot.channels.render import triage_result, visible_replies
+from bot.directory import current_directory
+from bot.directory.config import display
+from bot.handoff.escalations import outbox_after
+from bot.nlu.language import supported
+from bot.settings import emergency_number
 from bot.texts import catalogue, message as text_message
 from bot.web.security import csrf_token, same_site_request
 
@@ -82,10 +83,7 @@ def error(status: int, code: str, key: str, language: str = DEFAULT_LANGUAGE,
 
 def known_language(value: Any) -> str | None:
     """"zh", "zh-CN", "EN"... -> "zh"/"en"; None for anything else."""
-    if not isinstance(value, str):
-        return None
-    primary = value.strip().lower().replace("_", "-").split("-")[0]
-    return primary if primary in LANGUAGES else None
+    return supported(value)
 
 
 def accepted_language(header: str) -> str:
@@ -129,7 +127,7 @@ async def page(request: Request) -> Response:
         "{emergency_number}")
     return templates.TemplateResponse(request, "chat.html", {
         "csrf_token": csrf_token(request), "emergency_number": emergency_number(),
-        "hospital": current_directory().hospital.name, "max_text": MAX_TEXT,
+        "hospital": display(current_directory().hospital.name, language), "max_text": MAX_TEXT,
         "language": language, "html_lang": LANGUAGES[language],
         "t": lambda key: text(f"webchat_{key}", language),
         "offline_text": text("web_unavailable", language),

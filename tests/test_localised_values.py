@@ -392,13 +392,13 @@ def test_statistics_replies_in_chinese():
     assert replies["statistics_figures_one_death"]["as_of"] == "2026年11月25日"
     assert replies["statistics_figures_one_death"]["confirmed"] == "1,234"
     assert replies["statistics_stale"]["as_of"] == "2026年11月25日"
-    assert replies["statistics_other_regions"]["regions"] == "China、Shanghai"
+    assert replies["statistics_other_regions"]["regions"] == "中国、上海"
     english = dict(answers.replies(result))
     assert english["statistics_figures_one_death"]["as_of"] == "25 November 2026"
     assert english["statistics_other_regions"]["regions"] == "China, Shanghai"
     unknown = answers.answer(latest, "Atlantis", datetime(2026, 11, 26, tzinfo=timezone.utc))
     assert dict(answers.replies(unknown, "zh"))["statistics_unknown_region"]["regions"] == \
-        "Beijing、China、Shanghai"
+        "北京、中国、上海"
 
 
 def test_the_statistics_action_answers_in_the_conversations_language(actions_env):

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable, Sequence
 
 from bot.statistics.figures import Figures, region_key
-from bot.statistics.regions import RegionAsked
+from bot.statistics.regions import RegionAsked, region_name
 
 STALE_AFTER = timedelta(hours=48)
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -77,17 +77,23 @@ LIST_SEPARATORS = {"en": ", ", "zh": "、"}
 
 def replies(result: Answer, language: str = "en") -> list[tuple[str, dict[str, str]]]:
     """What to say, in order: (text key, values for its placeholders), the dates and lists
-    written for `language` ("en" or "zh"; numbers are "1,234" in both)."""
-    join = LIST_SEPARATORS.get(language, LIST_SEPARATORS["en"]).join
+    written for `language` ("en" or "zh"; numbers are "1,234" in both), and regions named
+    in it (北京 for "Beijing" in "zh", as stored when region_names.yml has no name)."""
+    separator = LIST_SEPARATORS.get(language, LIST_SEPARATORS["en"])
+
+    def join(regions: Iterable[str]) -> str:
+        return separator.join(region_name(region, language) for region in regions)
+
     if result.kind == NO_FIGURES:
         return [("statistics_none", {})]
     if result.kind == UNKNOWN_REGION:
-        return [("statistics_unknown_region",
-                 {"place": result.place or "", "regions": join(result.regions)})]
+        return [("statistics_unknown_region", {
+            "place": region_name(result.place, language) if result.place else "",
+            "regions": join(result.regions)})]
     figures = result.figures
     assert figures is not None
     said = [("statistics_figures_one_death" if figures.deaths == 1 else "statistics_figures", {
-        "region": figures.region, "confirmed": f"{figures.confirmed:,}",
+        "region": region_name(figures.region, language), "confirmed": f"{figures.confirmed:,}",
         "recovered": f"{figures.recovered:,}", "deaths": f"{figures.deaths:,}",
         "as_of": spoken_date(figures.as_of, language), "source": figures.source})]
     if result.stale:

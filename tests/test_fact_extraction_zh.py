@@ -117,6 +117,11 @@ CASES = [
     case("什么是发绀", ),
     case("胸闷算不算危险信号？", ),
     case("嘴唇发紫是什么意思", ),
+    # ... but Chinese drops the subject: a danger sign asked about (not defined) is stated
+    case("嘴唇发紫要紧吗", cyanosis=True),
+    case("胸闷怎么办", chest_pain=True),
+    case("喘不上气正常吗？", breathing_difficulty=True),
+    case("孩子叫不醒怎么办", confusion=True),
     case("要去发热门诊吗？", ),
     case("发烧了怎么办", fever=True),
     case("我发烧了，要去发热门诊吗？", fever=True),

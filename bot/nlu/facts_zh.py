@@ -29,6 +29,8 @@ CUE_LABELS = ("neg", "pseudo", "uncertain", "res_before", "res_after", "ongoing"
 QUANTITY_ORDER = ("spo2", "pulse", "rate", "pregnancy", "temp_unit", "age", "duration", "temp_word")
 _NOT_UNIT = r"(?![\d.]|\s*(?:个|天|周|星期|礼拜|小时|岁|度|%|°|次/?天))"
 _NUMBER = re.compile(nz.NUM)
+# Question endings that ask what a word means or counts as, not what to do about it.
+DEFINING = {"是什么", "是啥", "什么意思", "啥意思", "指什么", "有哪些", "算不算", "算是", "算吗"}
 
 
 def extract_facts_zh(text: str) -> dict[str, object]:
@@ -49,10 +51,6 @@ def _longest_first(spans):
         if not any(span[1] < k[2] and k[1] < span[2] for k in kept):
             kept.append(span)
     return sorted(kept, key=lambda sp: sp[1])
-
-
-# Question endings that ask what a word means or counts as, not what to do about it.
-DEFINING = {"是什么", "是啥", "什么意思", "啥意思", "指什么", "有哪些", "算不算", "算是", "算吗"}
 
 
 class _Extractor:

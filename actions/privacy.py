@@ -45,8 +45,10 @@ def restore_consent(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
     return [SlotSet(CONSENT, decision)]
 
 
-_REFUSAL = re.compile(r"\b(no|nope|nah|don'?t|do not|disagree|refuse|rather not|never)\b", re.I)
-_AGREEMENT = re.compile(r"\b(yes|yeah|yep|ok|okay|sure|agree|i agree|fine|accept|go ahead)\b", re.I)
+_REFUSAL = re.compile(r"\b(no|nope|nah|don'?t|do not|disagree|refuse|rather not|never)\b"
+                      r"|不同意|不接受|拒绝|不要|不愿意|不行|不想|不了", re.I)
+_AGREEMENT = re.compile(r"\b(yes|yeah|yep|ok|okay|sure|agree|i agree|fine|accept|go ahead)\b"
+                        r"|同意|接受|可以|好的|行|没问题|嗯", re.I)
 
 
 def consent_answer(text: str, intent: str | None) -> bool | None:

@@ -220,3 +220,12 @@ DANGER = ["嘴唇发紫", "喘不上气", "胸闷", "他意识不清", "呼吸�
 def test_reassurance_never_clears_a_danger_sign(sign, before, after):
     facts = extract_facts_zh(before + sign + after)
     assert True in {facts.get(k) for k in ("cyanosis", "breathing_difficulty", "chest_pain", "confusion")}
+
+
+@pytest.mark.parametrize("text, age", [
+    ("我发烧了，今年34", 34.0), ("我七十二了", 72.0), ("发烧38度6，咳嗽，我七十二了", 72.0),
+])
+def test_this_year_and_i_am_n_are_ages(text, age):
+    facts = extract_facts(text)
+    assert facts["age"] == age
+    assert facts.get("temperature_c") != age and "number" not in facts

@@ -112,3 +112,20 @@ def test_a_word_starting_like_no_is_no_answer():
 def test_chinese_number_answers(text, fact, value):
     known = {**NO_DANGER, "fever": True}
     assert answer(text, "inform", fact, known).facts[fact] == pytest.approx(value, abs=0.01)
+
+
+@pytest.mark.parametrize("text, years", [
+    ("10个月", 0.83), ("七十二", 72.0), ("72岁", 72.0), ("3岁半", 3.5), ("我今年七十二", 72.0),
+])
+def test_chinese_age_answers(text, years):
+    assert answer(text, "inform", "age", NO_DANGER).facts["age"] == pytest.approx(years, abs=0.01)
+
+
+@pytest.mark.parametrize("text, given", [
+    ("同意", True), ("我同意", True), ("好的", True), ("不同意", False), ("我不同意", False),
+    ("拒绝", False), ("这是什么意思？", None),
+])
+def test_typed_chinese_consent(text, given):
+    from actions.privacy import consent_answer
+
+    assert consent_answer(text, None) is given

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping
 
 from bot.nlu.facts import READING_KEYS
 from bot.nlu.language import han_characters
+from bot.nlu.numbers_zh import age_answer
 from bot.nlu.numbers import parse_age_years, parse_duration_days, parse_temperature
 from bot.triage.engine import Question, TriageEngine
 from bot.triage.expressions import NOT_MEASURED
@@ -135,6 +136,8 @@ def _number_answer(name: str, text: str, intent: str | None, stated: Mapping[str
         return NOT_MEASURED  # "no" to "what was the highest you measured?": not measured
     if name == "fever_days" and "duration_days" in stated:
         return stated["duration_days"]
+    if name == "age" and han_characters(text):  # "10个月", "七十二"
+        return age_answer(text)
     if "number" in stated and han_characters(text):  # the extractor read "七十二"
         return NUMBER_PARSERS[name](str(stated["number"]))
     if intent in {"affirm", "deny", "dont_know"} and not any(ch.isdigit() for ch in text):

@@ -444,7 +444,7 @@ class _Extractor:
             per = {"周": 1 / 52, "天": 1 / 365}[m["unit"] or m["unit2"]]
             return nz.age_years(float(m["n"] or m["n2"]), per), "other"
         if rx is nz.AGE_SELF:
-            return nz.age_years(float(m["n"] or m["n2"])), "self"
+            return nz.age_years(float(m["n"] or m["n2"] or m["n3"] or m["n4"])), "self"
         return 0.0, "other"  # 新生儿
 
     def _duration(self, m, t):

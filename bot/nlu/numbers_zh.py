@@ -166,12 +166,29 @@ AGE_YEARS = re.compile(rf"(?P<n>{NUM})(?:周岁|岁)(?P<half>半)?")
 AGE_MONTHS = re.compile(
     rf"(?P<n>{NUM})个(?:多)?月(?:大|的{CHILD})|{CHILD}(?:今年|才|刚|刚满|只有|现在|已经)?(?P<n2>{NUM})个(?:多)?月")
 AGE_WEEKS = re.compile(rf"(?:出生|生下来)(?P<n>{NUM})(?P<unit>周|天)|(?P<n2>{NUM})(?P<unit2>周|天)大")
-# "我今年七十二", "本人今年65", "年龄72": a number after these is an age
-AGE_SELF = re.compile(rf"(?:我|本人)(?:今年|现在|已经|都)+(?:已经|都|是|也)?(?P<n>{NUM})(?![\d.]|\s*(?:度|天|个|周|次|小时|°|%))"
-                      rf"|(?:年龄|年纪|岁数)[:是为]?\s*(?P<n2>{NUM})")
+# "我今年七十二", "本人今年65", "年龄72", "今年34", "我七十二了": a number after these is an age
+_NO_UNIT_AFTER = r"(?![\d.]|\s*(?:度|天|个|周|次|小时|°|%))"
+AGE_SELF = re.compile(rf"(?:我|本人)(?:今年|现在|已经|都)+(?:已经|都|是|也)?(?P<n>{NUM}){_NO_UNIT_AFTER}"
+                      rf"|(?:年龄|年纪|岁数)[:是为]?\s*(?P<n2>{NUM})"
+                      rf"|今年(?P<n3>\d{{1,3}}){_NO_UNIT_AFTER}"
+                      rf"|(?:我|本人)(?P<n4>\d{{1,3}})了")
 SELF_BEFORE = re.compile(r"(?:我|本人)(?:今年|现在|已经|都|快|刚|才|是|也)*$")
 
 
 def age_years(value: float, per_unit: float = 1) -> float | None:
     years = float(value) if per_unit == 1 else round(value * per_unit, 2)
     return years if 0 <= years <= MAX_AGE else None
+
+
+# "10个月", "3周", "七十二", "72岁", "3岁半": a bare answer to "how old is the person?"
+_AGE_ANSWER = re.compile(rf"(?P<n>{NUM})\s*(?P<unit>个(?:多)?月|周|星期|天|周岁|岁)?(?P<half>半)?")
+_AGE_UNITS = {"个月": 1 / 12, "个多月": 1 / 12, "周": 1 / 52, "星期": 1 / 52, "天": 1 / 365}
+
+
+def age_answer(text: str) -> float | None:
+    """The age in years a bare answer gives, or None."""
+    m = _AGE_ANSWER.search(arabize(normalise(text)))
+    if m is None:
+        return None
+    years = float(m["n"]) + (0.5 if m["half"] else 0)
+    return age_years(years, _AGE_UNITS.get(m["unit"] or "", 1))

@@ -117,6 +117,8 @@ CASES = [
     case("什么是发绀", ),
     case("胸闷算不算危险信号？", ),
     case("嘴唇发紫是什么意思", ),
+    case("准妈妈适合打新冠疫苗吗", ),  # a vaccine question names no case
+    case("我同事新冠了", contact_confirmed_case=True),
     # ... but Chinese drops the subject: a danger sign asked about (not defined) is stated
     case("嘴唇发紫要紧吗", cyanosis=True),
     case("胸闷怎么办", chest_pain=True),

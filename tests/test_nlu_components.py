@@ -75,3 +75,14 @@ def test_an_unsure_model_crisis_without_crisis_words_is_not_a_crisis():
     guard.process([unsure, sure])
     assert unsure.get(INTENT)["name"] == "check_symptoms"
     assert sure.get(INTENT)["name"] == "crisis"
+
+
+@pytest.mark.parametrize("text, question", [
+    ("被判定为密切接触者后要隔离多久", True), ("哺乳的妈妈感染了，孩子还能吃母乳吗", True),
+    ("咳嗽打喷嚏怎么捂嘴才不传染别人", True), ("戴口罩有用吗", True), ("我发烧了", False),
+    ("我同事确诊了，我现在嗓子疼", False), ("what is a fever", True), ("I have a fever", False),
+])
+def test_is_question_in_both_languages(text, question):
+    from bot.nlu.components import is_question
+
+    assert is_question(text) is question

@@ -103,9 +103,17 @@ _QUESTION_START = re.compile(
     r"when|where|why|which|who|whom|may|might|must|has|have|any|tell\s+me)\b", re.IGNORECASE)
 
 
+# Chinese asks with a final particle or a question word anywhere, often without a "？".
+_CHINESE_QUESTION = re.compile(
+    r"(?:吗|嘛|呢|么)[\s。！!~…]*$|什么|怎么|怎样|如何|多久|多少|多长|几天|几次|哪|是否|为什么|为啥|"
+    r"能不能|可不可以|会不会|要不要|是不是|有没有|需不需要|用不用|能否|行不行|咋")
+
+
 def is_question(text: str) -> bool:
-    """Asks rather than states: a question mark, or a question word first."""
-    return "?" in text or "？" in text or bool(_QUESTION_START.match(text))
+    """Asks rather than states: a question mark, or a question word first (English) or
+    anywhere (Chinese)."""
+    return ("?" in text or "？" in text or bool(_QUESTION_START.match(text))
+            or bool(_CHINESE_QUESTION.search(text)))
 
 
 # "38度5" is a temperature, not Chinese.

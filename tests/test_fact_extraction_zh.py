@@ -119,6 +119,9 @@ CASES = [
     case("嘴唇发紫是什么意思", ),
     case("准妈妈适合打新冠疫苗吗", ),  # a vaccine question names no case
     case("我同事新冠了", contact_confirmed_case=True),
+    # a range gives its higher end; no time to measure is not measured
+    case("晚上体温在38到39.2之间", temperature_c=39.2),
+    case("忙得没来得及测体温", temperature_c="unknown"),
     # ... but Chinese drops the subject: a danger sign asked about (not defined) is stated
     case("嘴唇发紫要紧吗", cyanosis=True),
     case("胸闷怎么办", chest_pain=True),

@@ -124,7 +124,9 @@ class _Extractor:
             "temp_unit": [nz.TEMP_UNIT],
             "age": [nz.AGE_YEARS, nz.AGE_MONTHS, nz.AGE_WEEKS, nz.AGE_SELF, re.compile("新生儿")],
             "duration": [nz.DURATION, nz.HALF, nz.SINCE_DAY, nz.WEEKDAY],
-            "temp_word": [re.compile(temp + gap % 5 + num + _NOT_UNIT)],
+            # "体温在37.5到38.5之间": the higher end of a range
+            "temp_word": [re.compile(temp + gap % 5 + nz.NUM + r"\s*(?:到|至|-|~|～)\s*" + num + _NOT_UNIT),
+                          re.compile(temp + gap % 5 + num + _NOT_UNIT)],
         }
 
     # ------------------------------------------------------------ extraction

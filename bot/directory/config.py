@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, Extra, Field, ValidationError, conint, constr, validator
 
+from bot.nlu.language import DEFAULT_LANGUAGE, LANGUAGES
 from bot.directory.hours import HoursError, OpeningHours
 from bot.settings import PROJECT_ROOT
 
@@ -28,9 +29,6 @@ DEFAULT_PATH = PROJECT_ROOT / "hospital.yml"
 NEEDS = ("fever", "pregnancy", "children")
 
 Text = constr(strip_whitespace=True, min_length=1, max_length=200)
-# The languages a display text can be given in (bot/texts has a catalogue for each).
-LANGUAGES = ("en", "zh")
-DEFAULT_LANGUAGE = "en"
 MAX_TEXT = 200
 Hours = Union[str, List[str]]
 

@@ -44,6 +44,7 @@ from typing import Any, Iterator
 
 import yaml
 
+from bot.nlu.language import DEFAULT_LANGUAGE, HAN
 from bot.settings import PROJECT_ROOT
 
 # What docs/training.md asks trainers for. Rasa suggests 10 to start with; ours need more,
@@ -67,14 +68,12 @@ SOURCED_INTENTS = ("faq",)
 SOURCE_TAGS = (" (Source: WHO)", " (Source: China NHC)", " (Source: US CDC)",
                "（来源：世界卫生组织）", "（来源：国家卫生健康委员会）", "（来源：美国疾病预防控制中心）")
 SOURCE_OPENINGS = ("(Source:", "（来源：")
-DEFAULT_LANGUAGE = "en"
 LANGUAGE_SLOT = "language"
 # Examples each intent (and each answer of a retrieval intent) needs in every language.
 MIN_LANGUAGE_EXAMPLES = 3
 # Intents that are no language of ours, or that no person types.
 SINGLE_LANGUAGE_INTENTS = {"other_language"}
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
-HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
 # Three or more digits, maybe split by spaces or hyphens (120, 400-161-9995, 010 6552 2000),
 # in a retrieval answer: a phone number, which answers must never write themselves. Years
 # (1900-2099) are allowed.

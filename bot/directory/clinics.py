@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.directory.config import Directory, FeverClinic, LocalText
 from bot.directory.hours import describe_time
+from bot.nlu.language import HAN
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def district_in(directory: Directory, text: str) -> str | None:
     names = [(name, district) for district in {c.district for c in directory.fever_clinics}
              for name in _names_of(district)]
     for name, district in sorted(names, key=lambda pair: len(pair[0]), reverse=True):
-        if _CJK.search(name):
+        if HAN.search(name):
             # Chinese is written without spaces: no word boundaries to look for.
             found = name.casefold() in text.casefold()
         else:
@@ -64,7 +65,6 @@ def district_in(directory: Directory, text: str) -> str | None:
     return None
 
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _NON_CJK_WORD = r"[^\W\u3400-\u9fff\uf900-\ufaff]"
 # What Chinese district names end with, and people often leave off ("朝阳" for 朝阳区).
 _ZH_SUFFIXES = ("新区", "区", "县", "市", "镇")
@@ -77,7 +77,7 @@ def _names_of(district: str) -> list[str]:
     names = []
     for name in variants:
         names.append(name)
-        if _CJK.search(name):
+        if HAN.search(name):
             for suffix in _ZH_SUFFIXES:
                 if name.endswith(suffix) and len(name) - len(suffix) >= 2:
                     names.append(name[:-len(suffix)])

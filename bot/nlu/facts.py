@@ -12,6 +12,7 @@ a fever, I'm ok"), and read the numbers.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.util import compile_infix_regex, filter_spans
 
 from . import numbers
+from .language import HAN
 
 FACT_NAMES: tuple[str, ...] = (
     "breathing_difficulty", "chest_pain", "confusion", "cyanosis", "fever", "temperature_c",
@@ -32,6 +34,8 @@ FACT_NAMES: tuple[str, ...] = (
 # ("my oxygen is 97%" answers no temperature question).
 READING_KEYS: tuple[str, ...] = ("oxygen_saturation", "heart_rate", "breathing_rate")
 OUTPUT_KEYS: tuple[str, ...] = (*FACT_NAMES, "duration_days", "number", *READING_KEYS)
+_LATIN_LETTER = re.compile(r"[a-zA-Z]")
+_READING_IN_DU = re.compile(r"\d+(?:[.,]\d+)?度\d*")  # "38度5"
 UNKNOWN = "unknown"  # temperature_c when the person says it was not measured
 LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
 NUM = "#num"  # the NORM of every number token, so patterns can say "any number"
@@ -56,14 +60,11 @@ class Mention:
 def extract_facts(text: str) -> dict[str, object]:
     """The facts the text states; an absent key means "not mentioned".
 
-    Text with a CJK ideograph goes to the Chinese extractor (facts_zh.py), except English
-    whose only ideograph is the 度 of a reading ("a 38度5 fever": the English path reads it).
+    Text with a Chinese character goes to the Chinese extractor (facts_zh.py), except
+    English whose only Chinese is the 度 of a reading ("a 38度5 fever": this path reads it).
     """
-    import re  # only this function may change here (issue 9)
-
-    cjk = r"[\u4e00-\u9fff\u3400-\u4dbf]"
-    if re.search(cjk, text) and (not re.search(r"[a-zA-Z]", text) or re.search(
-            cjk, re.sub(r"\d+(?:[.,]\d+)?度\d*", "", text))):
+    if HAN.search(text) and (not _LATIN_LETTER.search(text)
+                             or HAN.search(_READING_IN_DU.sub("", text))):
         from .facts_zh import extract_facts_zh  # here: facts_zh imports this module
         return extract_facts_zh(text)
     return _extractor().extract(text)

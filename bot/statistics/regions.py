@@ -14,6 +14,7 @@ from typing import Iterable
 
 import yaml
 
+from bot.nlu.language import HAN
 from bot.statistics.figures import normal_region, region_key
 
 REGION_NAMES = Path(__file__).with_name("region_names.yml")
@@ -148,7 +149,7 @@ def _chinese_regions(text: str, known: list[str]) -> tuple[str | None, str | Non
 
 
 def _has_chinese(text: str) -> bool:
-    return any("\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf" for char in text)
+    return HAN.search(text) is not None
 
 
 # A place named in Chinese comes first, before what is asked: "火星的数据", "火星有多少确诊",

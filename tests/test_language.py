@@ -56,16 +56,18 @@ def _message(text):
     return Message(data={TEXT: text})
 
 
-def test_the_tokenizer_cuts_chinese_into_words_and_leaves_english_alone():
+def test_the_tokenizer_gives_chinese_characters_and_leaves_english_alone():
     from bot.nlu.components import ChineseAwareTokenizer
 
     tokenizer = ChineseAwareTokenizer.create(ChineseAwareTokenizer.get_default_config(),
                                              None, None, None)
-    tokens = tokenizer.tokenize(_message("我发烧三天了，还咳嗽 38.5"), "text")
-    assert [t.text for t in tokens] == ["我", "发烧", "三天", "了", "还", "咳嗽", "38.5"]
-    assert [(t.start, t.end) for t in tokens][:2] == [(0, 1), (1, 3)]  # offsets in the text
+    tokens = tokenizer.tokenize(_message("发烧三天，还咳嗽 38.5"), "text")
+    assert [t.text for t in tokens] == ["发", "烧", "三", "天", "还", "咳", "嗽", "38.5"]
+    assert [(t.start, t.end) for t in tokens][-2:] == [(7, 8), (9, 13)]  # offsets in the text
     english = tokenizer.tokenize(_message("I have a fever, 38.5"), "text")
     assert [t.text for t in english] == ["I", "have", "a", "fever", "38.5"]
+    mixed = tokenizer.tokenize(_message("我有fever"), "text")
+    assert [t.text for t in mixed] == ["我", "有", "fever"]
 
 
 @pytest.mark.parametrize("text, language", [

@@ -40,6 +40,9 @@ def _parsed(text: str, intent: str) -> str:
     # stating symptoms is a report, whatever DIET called it
     ("my flatmate tested positive and now I've got a sore throat", "faq", "report_symptoms"),
     ("my toddler is very sleepy and hard to wake, and burning up", "support", "report_symptoms"),
+    # "咳个不停" (coughing without stop) is no request to stop; a bare "stop" is
+    ("我妈七十岁了，咳个不停", "stop", "report_symptoms"),
+    ("停止", "stop", "stop"),
     # a danger sign always starts the triage, even asked as a question
     ("is it bad that my lips look blue?", "faq", "report_symptoms"),
     # a question about a symptom stays a question

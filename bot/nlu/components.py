@@ -231,7 +231,8 @@ class FactExtractor(_StatelessComponent, EntityExtractorMixin):
     `report_intent` when facts are found. Questions and feelings (`report_if_stated`)
     become a report when they state facts rather than ask ("my flatmate tested positive
     and now I've got a sore throat"), and always when a danger sign is among them: a
-    baby whose ribs pull in needs the triage, not a prevention answer.
+    baby whose ribs pull in needs the triage, not a prevention answer. So does a "stop"
+    that states a symptom ("我妈七十岁了，咳个不停": 不停 is "without stopping").
     """
 
     @staticmethod
@@ -240,7 +241,7 @@ class FactExtractor(_StatelessComponent, EntityExtractorMixin):
             "report_intent": "report_symptoms",
             "report_instead_of": ["greet", "thank", "goodbye", "bot_challenge",
                                   "out_of_scope", "nlu_fallback", "check_symptoms"],
-            "report_if_stated": ["faq", "support", "ask_statistics"],
+            "report_if_stated": ["faq", "support", "ask_statistics", "stop"],
         }
 
     def process(self, messages: List[Message]) -> List[Message]:

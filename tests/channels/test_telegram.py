@@ -114,7 +114,7 @@ def test_a_chinese_app_gets_chinese_and_language_switches_both_ways(assistant, t
     chat_id = next(chat_ids)
     telegram.user_says(chat_id, "/start", **chinese_app(chat_id))  # no words: the app's language
     greeting = texts(telegram.replies_after(chat_id, 0))
-    assert "症状自查" in greeting and "not a diagnosis" not in greeting
+    assert "不能代替医生的诊断" in greeting and "not a diagnosis" not in greeting
     seen = len(telegram.sent(chat_id))
     telegram.user_says(chat_id, "/language", **chinese_app(chat_id))
     telegram.replies_after(chat_id, seen)

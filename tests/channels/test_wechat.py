@@ -645,7 +645,7 @@ def test_assistant_processes_a_retried_message_once(assistant, fake_wechat):
 def test_assistant_subscribe_greets_and_image_is_text_only(assistant, fake_wechat):
     url, openid = webhook(assistant), new_openid()
     greeting = fake_wechat.post(url, fake_wechat.event_xml(openid, "subscribe"))
-    assert "not a diagnosis" in greeting.content
+    assert "不能代替医生的诊断" in greeting.content  # WeChat starts in Chinese (WECHAT_LANGUAGE)
     assert fake_wechat.post(url, fake_wechat.image_xml(openid)).content == TEXT_ONLY
     assert fake_wechat.post(url, fake_wechat.event_xml(openid, "unsubscribe")).body == "success"
     assert assistant.user_texts(f"wechat:{openid}") == ["/greet"]

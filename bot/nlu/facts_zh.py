@@ -21,6 +21,7 @@ import yaml
 
 from . import numbers_zh as nz
 from .facts import OUTPUT_KEYS, UNKNOWN, Mention
+from .facts import _Extractor as _EnglishExtractor
 
 LEXICON_PATH = Path(__file__).with_name("lexicon_zh.yml")
 CATEGORIES = ("is_true", "is_false", "only_if_negated", "if_child", "resolved", "except")
@@ -356,42 +357,10 @@ class _Extractor:
                 chain_of[i] = chain_ids[k]
         return chain_of
 
-    # ------------------------------------------------------------ values (as facts.py)
-
-    def _value(self, m: Mention, child: bool):
-        if m.category == "if_child" and not child:
-            return None
-        if m.state == "uncertain":  # an unsure danger sign still counts
-            return True if self.kinds[m.fact] == "danger" else None
-        if m.category == "only_if_negated":
-            return False if m.state == "negated" else None
-        return (m.category != "is_false") != (m.state == "negated")
-
-    def _bool_facts(self, mentions, child) -> dict[str, bool]:
-        values: dict[str, set] = {}
-        for m in mentions:
-            value = self._value(m, child)
-            if value is not None:
-                values.setdefault(m.fact, set()).add(value)
-        # a fact stated anywhere wins over its denial: reassurance never lowers the route
-        facts = {fact: True in vals for fact, vals in values.items()}
-        if False in values.get("symptoms_resolved", ()):  # "还没好" is plain
-            facts["symptoms_resolved"] = False
-            return facts
-        gone = [m.end for m in mentions if m.state == "resolved"
-                or (m.fact == "symptoms_resolved" and self._value(m, child))]
-        if not gone and any(m.ongoing and m.state == "stated" and self._value(m, child)
-                            and self.kinds[m.fact] in ("symptom", "danger") for m in mentions):
-            facts["symptoms_resolved"] = False  # "还在咳嗽"
-        if gone:
-            # a symptom told after "好了" (or with "还") is current: leave it to the question
-            current = any(m.state == "stated" and self.kinds[m.fact] in ("symptom", "danger")
-                          and self._value(m, child) and (m.ongoing or m.start >= max(gone))
-                          for m in mentions)
-            facts.pop("symptoms_resolved", None)
-            if not current:
-                facts["symptoms_resolved"] = True
-        return facts
+    # ------------------------------------------------------------ values
+    # The same policy as English (they read only the mentions and self.kinds).
+    _value = _EnglishExtractor._value
+    _bool_facts = _EnglishExtractor._bool_facts
 
     # ------------------------------------------------------------ quantities
 
